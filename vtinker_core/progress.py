@@ -1,0 +1,169 @@
+"""Progress of a render: a bar for people, JSON lines for the Qt window and host adapters.
+
+``vtinker render --progress json`` writes one JSON object per line on stdout. Schema (version 1;
+every record has ``event`` and ``time``, seconds since the epoch):
+
+=========  ==========================================================================
+event      fields
+=========  ==========================================================================
+start      ``total`` (output frames in this run), ``frames`` ([first, last] output
+           frame numbers), ``engine`` (what runs, and why), ``output`` (pattern),
+           ``schema`` (1)
+frame      ``frame`` (output frame number), ``done`` (frames finished so far),
+           ``total``, ``path`` (file written), ``skipped`` (true when a valid file
+           was already there), ``source`` (source position, e.g. 1001.5),
+           ``seconds`` (time spent on this frame)
+warning    ``message`` (one line), optional ``frame``
+done       ``total``, ``rendered``, ``skipped``, ``seconds``
+error      ``message`` (one line), ``kind`` (error class), optional ``path``,
+           ``frame``, ``setting``; ``cancelled`` true when the user stopped the render
+=========  ==========================================================================
+
+Example::
+
+    reporter = JsonLinesProgress(sys.stdout)
+    reporter.start(total=3, frames=(1001, 1003), engine="blend", output="out.####.exr")
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from typing import IO, Any
+
+PROGRESS_SCHEMA = 1
+
+
+class ProgressReporter:
+    """Receives render events; the base class ignores them all."""
+
+    def start(self, *, total: int, frames: tuple[int, int], engine: str, output: str) -> None:
+        """The render begins: ``total`` output frames in this run."""
+
+    def frame(
+        self,
+        *,
+        frame: int,
+        done: int,
+        total: int,
+        path: str,
+        skipped: bool,
+        source: float,
+        seconds: float,
+    ) -> None:
+        """One output frame is finished (or was already there and valid)."""
+
+    def warning(self, message: str, *, frame: int | None = None) -> None:
+        """Something the user should know that does not stop the render."""
+
+    def done(self, *, total: int, rendered: int, skipped: int, seconds: float) -> None:
+        """The render finished."""
+
+    def error(self, message: str, *, kind: str, **fields: Any) -> None:
+        """The render stopped on an error (or was cancelled)."""
+
+    def close(self) -> None:
+        """Release the terminal or stream."""
+
+
+class JsonLinesProgress(ProgressReporter):
+    """Writes the documented records, one JSON object per line, flushed at once."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self._stream = stream if stream is not None else sys.stdout
+
+    def _emit(self, event: str, **fields: Any) -> None:
+        record = {"event": event, "time": round(time.time(), 3), **fields}
+        self._stream.write(json.dumps(record) + "\n")
+        self._stream.flush()
+
+    def start(self, *, total: int, frames: tuple[int, int], engine: str, output: str) -> None:
+        self._emit(
+            "start",
+            schema=PROGRESS_SCHEMA,
+            total=total,
+            frames=list(frames),
+            engine=engine,
+            output=output,
+        )
+
+    def frame(self, **fields: Any) -> None:  # type: ignore[override]
+        self._emit("frame", **fields)
+
+    def warning(self, message: str, *, frame: int | None = None) -> None:
+        self._emit("warning", message=message, **({"frame": frame} if frame is not None else {}))
+
+    def done(self, *, total: int, rendered: int, skipped: int, seconds: float) -> None:
+        self._emit(
+            "done", total=total, rendered=rendered, skipped=skipped, seconds=round(seconds, 3)
+        )
+
+    def error(self, message: str, *, kind: str, **fields: Any) -> None:
+        self._emit(
+            "error",
+            message=message,
+            kind=kind,
+            **{k: v for k, v in fields.items() if v is not None},
+        )
+
+
+class BarProgress(ProgressReporter):
+    """A tqdm bar on stderr with frames done, rate and ETA; warnings printed above it."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self._stream = stream if stream is not None else sys.stderr
+        self._bar: Any = None
+
+    def start(self, *, total: int, frames: tuple[int, int], engine: str, output: str) -> None:
+        from tqdm import tqdm
+
+        self._stream.write(f"vtinker: {engine}\n")
+        self._bar = tqdm(total=total, unit="frame", file=self._stream, dynamic_ncols=True)
+
+    def frame(self, **fields: Any) -> None:  # type: ignore[override]
+        if self._bar is not None:
+            self._bar.set_postfix_str(f"frame {fields['frame']}", refresh=False)
+            self._bar.update(1)
+
+    def warning(self, message: str, *, frame: int | None = None) -> None:
+        text = f"warning: {message}" if frame is None else f"warning (frame {frame}): {message}"
+        if self._bar is not None:
+            self._bar.write(text, file=self._stream)
+        else:
+            self._stream.write(text + "\n")
+
+    def done(self, *, total: int, rendered: int, skipped: int, seconds: float) -> None:
+        self.close()
+        note = f", {skipped} already there" if skipped else ""
+        self._stream.write(f"vtinker: {rendered} frames rendered{note} in {seconds:.1f} s\n")
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None
+
+
+class CollectingProgress(ProgressReporter):
+    """Keeps every record in memory (for Python callers and tests)."""
+
+    def __init__(self) -> None:
+        self.records: list[dict[str, Any]] = []
+
+    def start(self, **fields: Any) -> None:  # type: ignore[override]
+        self.records.append({"event": "start", **fields})
+
+    def frame(self, **fields: Any) -> None:  # type: ignore[override]
+        self.records.append({"event": "frame", **fields})
+
+    def warning(self, message: str, *, frame: int | None = None) -> None:
+        self.records.append({"event": "warning", "message": message, "frame": frame})
+
+    def done(self, **fields: Any) -> None:  # type: ignore[override]
+        self.records.append({"event": "done", **fields})
+
+    def error(self, message: str, *, kind: str, **fields: Any) -> None:
+        self.records.append({"event": "error", "message": message, "kind": kind, **fields})
+
+    def events(self, name: str) -> list[dict[str, Any]]:
+        return [r for r in self.records if r["event"] == name]

@@ -1,0 +1,810 @@
+"""Timing: which source position every output frame shows.
+
+A timing is a list of :class:`Sample` values, one per output frame, each naming the source
+position it shows, the source pair that brackets it and the fraction ``t`` between them::
+
+    spec = TimingSpec(mode="speed", speed=0.5)          # half speed (Kronos "Output Speed")
+    samples = build_timing(spec, range(1001, 1006))     # 9 outputs: 1001, 1001.5, ..., 1005
+    samples[1]        # Sample(output_frame=1002, position=1001.5, frame_a=1001, frame_b=1002,
+                      #        t=0.5, hold_cut=None)
+    samples[2].is_copy                                  # True: 1002 is copied bit for bit
+    TimingSpec.from_dict({"mode": "fps", "source_fps": "25", "output_fps": "24"})
+    select_outputs(samples, range(1001, 1004))          # a farm chunk
+
+Conventions shared by every mode:
+
+* Positions are in source frame numbers. Exact rational arithmetic (:class:`fractions.Fraction`)
+  is used internally, so a 10,000-frame job does not drift. A position within ``1e-6`` of a whole
+  frame snaps to it; a position on a whole source frame is a copy (``frame_a == frame_b``,
+  ``t == 0``). Otherwise ``frame_a`` is the nearest source frame below, ``frame_b`` the nearest
+  above and ``t = (position - frame_a) / (frame_b - frame_a)`` in (0, 1); where the source has a
+  hole (``1-9x2``) the pair is the two frames around it.
+* No position leaves the source range: positions are clamped to its first and last frame.
+* Output frames are consecutive from ``output_start`` (default: the first source frame), except
+  in ``curve`` mode (the keys' frames are the output frames) and ``fill`` mode (the output frames
+  are the source frames).
+"""
+
+from __future__ import annotations
+
+import bisect
+import csv
+import io
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Literal, cast
+
+from vtinker_core.errors import JobError
+
+TimingMode = Literal["speed", "fps", "multiply", "curve", "fill"]
+CurveShape = Literal["linear", "smooth"]
+#: One curve key: (output frame, source position).
+CurveKey = tuple[int, float]
+
+#: Positions this close to a whole frame are that frame.
+SNAP_TOLERANCE = 1e-6
+_SNAP = Fraction(1, 1_000_000)
+
+#: NTSC-family rates are n × 1000/1001; a decimal within this of one is that rate (23.976).
+_NTSC_TOLERANCE = Fraction(1, 100)
+
+_MODES: tuple[str, ...] = ("speed", "fps", "multiply", "curve", "fill")
+_SHAPES: tuple[str, ...] = ("linear", "smooth")
+# The job-file keys each mode takes, besides "mode".
+_MODE_FIELDS: dict[str, tuple[str, ...]] = {
+    "speed": ("speed", "centre_samples", "output_start"),
+    "fps": ("source_fps", "output_fps", "output_start"),
+    "multiply": ("multiplier", "output_start"),
+    "curve": ("keys", "curve_shape"),
+    "fill": ("fill_frames",),
+}
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One output frame: the source position it shows and how to render it.
+
+    Attributes:
+        output_frame: the output frame number.
+        position: the source position shown (e.g. 1001.25); the held frame for a hold.
+        frame_a: the source frame at or below ``position``.
+        frame_b: the source frame above ``position``; equal to ``frame_a`` for a copy.
+        t: the fraction from ``frame_a`` to ``frame_b``, in [0, 1); 0 for a copy.
+        hold_cut: set by :func:`vtinker_core.cuts.apply_cuts` when a scene cut made this sample
+            hold a whole frame instead of interpolating across the cut: the first frame of the
+            new shot. ``None`` otherwise.
+    """
+
+    output_frame: int
+    position: float
+    frame_a: int
+    frame_b: int
+    t: float
+    hold_cut: int | None = None
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.t < 1.0:
+            raise ValueError(f"Sample.t must be in [0, 1), got {self.t}")
+        if self.frame_a > self.frame_b or (self.frame_a == self.frame_b) != (self.t == 0.0):
+            raise ValueError(
+                f"Sample pair ({self.frame_a}, {self.frame_b}) does not fit t={self.t}: "
+                "a copy has frame_a == frame_b and t == 0, an in-between frame_a < frame_b"
+            )
+
+    @property
+    def is_copy(self) -> bool:
+        """True when the output is a source frame copied bit for bit (``frame_a``)."""
+        return self.frame_a == self.frame_b
+
+    @property
+    def is_hold(self) -> bool:
+        """True when a scene cut forced this sample to hold a whole frame."""
+        return self.hold_cut is not None
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+def parse_fps(value: str | int | float | Fraction, *, setting: str = "fps") -> Fraction:
+    """A frame rate as an exact fraction.
+
+    ``"24000/1001"`` and ``Fraction`` values are taken as they are; a decimal that is not a
+    whole number and lies within 0.01 of an NTSC-family rate n × 1000/1001 is that rate, so
+    ``"23.976"``, ``"23.98"``, ``29.97``, ``"59.94"``, ``"47.952"``, ``"119.88"`` are exact;
+    other decimals are exact decimals (``"12.5"`` is 25/2).
+
+    Args:
+        value: the rate, as text or a number.
+        setting: the setting named in the error.
+
+    Returns:
+        The rate in frames per second, > 0.
+
+    Raises:
+        JobError: the value is not a positive finite rate.
+    """
+    if isinstance(value, bool):
+        raise JobError(f"{setting}: expected a frame rate, got {value!r}", setting=setting)
+    try:
+        if isinstance(value, Fraction | int):
+            rate = Fraction(value)
+        elif isinstance(value, float):
+            rate = _decimal_fps(Fraction(repr(value)))
+        elif isinstance(value, str) and "/" in value:
+            rate = Fraction(value.strip())
+        elif isinstance(value, str):
+            rate = _decimal_fps(Fraction(value.strip()))
+        else:
+            raise TypeError(type(value).__name__)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError) as err:
+        raise JobError(
+            f"{setting}: {value!r} is not a frame rate (try '25', '23.976' or '24000/1001')",
+            setting=setting,
+        ) from err
+    if rate <= 0:
+        raise JobError(f"{setting}: a frame rate must be > 0, got {value!r}", setting=setting)
+    return rate
+
+
+def _decimal_fps(rate: Fraction) -> Fraction:
+    if rate.denominator == 1:
+        return rate
+    ntsc = Fraction(round(rate * Fraction(1001, 1000)) * 1000, 1001)
+    return ntsc if ntsc > 0 and abs(rate - ntsc) <= _NTSC_TOLERANCE else rate
+
+
+def parse_speed(value: str | int | float | Fraction, *, setting: str = "timing.speed") -> float:
+    """An output speed as a factor (1.0 = normal speed): ``"50%"`` → 0.5, ``"0.5"`` → 0.5.
+
+    Args:
+        value: a factor, or text with a trailing ``%`` for a percentage.
+        setting: the setting named in the error.
+
+    Returns:
+        The speed factor, > 0 and finite (``"33.3%"`` is the same float as ``0.333``).
+
+    Raises:
+        JobError: the value is not a positive finite speed.
+    """
+    try:
+        if isinstance(value, bool):
+            raise TypeError("bool")
+        if isinstance(value, str):
+            text = value.strip()
+            exact = Fraction(text[:-1].strip()) / 100 if text.endswith("%") else Fraction(text)
+            speed = float(exact)
+        else:
+            speed = float(value)
+    except (ValueError, TypeError, ZeroDivisionError, OverflowError) as err:
+        raise JobError(
+            f"{setting}: {value!r} is not a speed (try 0.5 or '50%')", setting=setting
+        ) from err
+    if not math.isfinite(speed) or speed <= 0:
+        raise JobError(f"{setting}: the speed must be > 0, got {value!r}", setting=setting)
+    return speed
+
+
+def parse_curve_keys(text: str) -> tuple[CurveKey, ...]:
+    """Curve keys from JSON or CSV text.
+
+    JSON: ``[{"frame": 1001, "source": 1001.0}, ...]`` or ``[[1001, 1001.0], ...]`` (optionally
+    wrapped as ``{"keys": [...]}``). CSV: ``frame,source`` rows, the header optional; blank
+    lines and lines starting with ``#`` are skipped.
+
+    Raises:
+        JobError: ``setting="timing.keys"``: unreadable, empty, or output frames not increasing.
+    """
+    stripped = text.strip()
+    if stripped.startswith(("[", "{")):
+        try:
+            data = json.loads(stripped)
+        except json.JSONDecodeError as err:
+            raise JobError(f"timing.keys: invalid JSON: {err}", setting="timing.keys") from err
+        if isinstance(data, dict):
+            data = data.get("keys")
+        if not isinstance(data, list):
+            raise JobError("timing.keys: expected a JSON list of keys", setting="timing.keys")
+        return normalise_keys(data)
+    rows = [
+        row
+        for row in csv.reader(io.StringIO(text))
+        if row and row[0].strip() and not row[0].lstrip().startswith("#")
+    ]
+    if rows and not _is_number(rows[0][0]):
+        header = [cell.strip().lower() for cell in rows[0]]
+        if "frame" not in header or "source" not in header:
+            raise JobError(
+                f"timing.keys: CSV header must name 'frame' and 'source', got {rows[0]}",
+                setting="timing.keys",
+            )
+        columns = (header.index("frame"), header.index("source"))
+        rows = [[row[i] if i < len(row) else "" for i in columns] for row in rows[1:]]
+    return normalise_keys([[cell.strip() for cell in row] for row in rows])
+
+
+def load_curve_keys(path: str | Path) -> tuple[CurveKey, ...]:
+    """Curve keys from a ``.json`` or ``.csv`` file (see :func:`parse_curve_keys`).
+
+    Raises:
+        JobError: ``setting="timing.keys"``, ``path`` set: unreadable or invalid file.
+    """
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise JobError(
+            f"timing.keys: cannot read '{path}': {err}", setting="timing.keys", path=path
+        ) from err
+    try:
+        return parse_curve_keys(text)
+    except JobError as err:
+        raise JobError(f"{err.message} (in '{path}')", setting="timing.keys", path=path) from err
+
+
+def normalise_keys(raw: Iterable[Any]) -> tuple[CurveKey, ...]:
+    """Validate curve keys given as ``{"frame", "source"}`` dicts or ``(frame, source)`` pairs.
+
+    Raises:
+        JobError: ``setting="timing.keys"``: no keys, a malformed key, a non-whole output
+            frame, a non-finite source, or output frames not strictly increasing.
+    """
+    keys: list[CurveKey] = []
+    for item in raw:
+        pair = (item.get("frame"), item.get("source")) if isinstance(item, Mapping) else item
+        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise JobError(
+                f"timing.keys: a key must be {{'frame': F, 'source': S}} or [F, S], got {item!r}",
+                setting="timing.keys",
+            )
+        frame = _whole_number(pair[0], "timing.keys")
+        source = _finite_number(pair[1], "timing.keys")
+        if keys and frame <= keys[-1][0]:
+            raise JobError(
+                f"timing.keys: output frames must increase, got {keys[-1][0]} then {frame}",
+                setting="timing.keys",
+            )
+        keys.append((frame, source))
+    if not keys:
+        raise JobError("timing.keys: a curve needs at least one key", setting="timing.keys")
+    return tuple(keys)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _finite_number(value: Any, setting: str) -> float:
+    try:
+        if isinstance(value, bool):
+            raise TypeError("bool")
+        number = float(value)
+    except (TypeError, ValueError) as err:
+        raise JobError(f"{setting}: {value!r} is not a number", setting=setting) from err
+    if not math.isfinite(number):
+        raise JobError(f"{setting}: {value!r} is not finite", setting=setting)
+    return number
+
+
+def _whole_number(value: Any, setting: str) -> int:
+    number = _finite_number(value, setting)
+    if number != int(number):
+        raise JobError(f"{setting}: {value!r} is not a whole frame number", setting=setting)
+    return int(number)
+
+
+# --------------------------------------------------------------------------- sampling core
+
+
+def _frames(source_frames: Iterable[int]) -> list[int]:
+    frames = sorted({int(f) for f in source_frames})
+    if not frames:
+        raise JobError("frames: the source frame range is empty", setting="frames")
+    return frames
+
+
+def _exact(value: float | int | Fraction) -> Fraction:
+    # repr() is the shortest text that round-trips, so 0.333 is 333/1000, not its binary value.
+    return value if isinstance(value, Fraction) else Fraction(repr(value))
+
+
+def _snap(position: Fraction) -> Fraction:
+    whole = round(position)
+    return Fraction(whole) if abs(position - whole) <= _SNAP else position
+
+
+def _sample_at(output_frame: int, position: Fraction, frames: Sequence[int]) -> Sample:
+    """The sample showing ``position`` (snapped, clamped to ``frames``, which are sorted)."""
+    p = min(max(_snap(position), Fraction(frames[0])), Fraction(frames[-1]))
+    i = bisect.bisect_right(frames, p) - 1
+    a = frames[i]
+    if p == a:
+        return Sample(output_frame, float(a), a, a, 0.0)
+    b = frames[i + 1]
+    return Sample(output_frame, float(p), a, b, float((p - a) / (b - a)))
+
+
+def _constant_rate(
+    frames: Sequence[int], step: Fraction, offset: Fraction, output_start: int | None
+) -> list[Sample]:
+    """Outputs at first + offset + i·step for every i that stays inside the range."""
+    first, last = frames[0], frames[-1]
+    fits = _snap((last - first - offset) / step)
+    count = max(math.floor(fits), 0) + 1
+    start = first if output_start is None else output_start
+    return [_sample_at(start + i, first + offset + i * step, frames) for i in range(count)]
+
+
+def _check_multiplier(multiplier: int) -> None:
+    if isinstance(multiplier, bool) or not isinstance(multiplier, int) or multiplier < 1:
+        raise JobError(
+            f"timing.multiplier: expected an integer ≥ 1, got {multiplier!r}",
+            setting="timing.multiplier",
+        )
+
+
+def _check_shape(shape: str) -> None:
+    if shape not in _SHAPES:
+        raise JobError(
+            f"timing.curve_shape: expected 'linear' or 'smooth', got {shape!r}",
+            setting="timing.curve_shape",
+        )
+
+
+def _check_output_start(output_start: int | None) -> None:
+    if output_start is not None and (
+        isinstance(output_start, bool) or not isinstance(output_start, int)
+    ):
+        raise JobError(
+            f"timing.output_start: expected a frame number, got {output_start!r}",
+            setting="timing.output_start",
+        )
+
+
+# --------------------------------------------------------------------------- modes
+
+
+def retime_speed(
+    source_frames: Iterable[int],
+    speed: float | Fraction,
+    *,
+    centre_samples: bool = False,
+    output_start: int | None = None,
+) -> list[Sample]:
+    """Constant output speed, Kronos style (``speed`` 0.5 = 50 % = twice as long).
+
+    Output i sits at ``first + i·speed``; there are ``floor(intervals / speed) + 1`` outputs
+    (intervals = last − first), so the last one never passes the last source frame.
+
+    ``centre_samples`` (for speeds below 1; it changes nothing at 1 or above): each output frame
+    covers the source span [first + i·speed, first + (i + 1)·speed) and is sampled at its centre,
+    ``first + speed/2 + i·speed``, with ``floor(intervals / speed − 1/2) + 1`` outputs. At 50 %
+    that is 0.25, 0.75, 1.25, … after ``first`` (one output fewer than without the option, the
+    last at ``last − 0.25``); at 1/3 speed 1/6, 1/2, 5/6, …; at 1/N speed no output is a copy,
+    which avoids the pulse of alternating sharp copies and soft in-betweens. (An offset of
+    (1 − speed)/2 would also give 0.25 at 50 % but lands on whole frames again at 1/3 speed.)
+
+    Args:
+        source_frames: the input frame numbers (first..last, holes allowed).
+        speed: output speed as a factor, > 0 (:func:`parse_speed` reads ``"50%"``).
+        centre_samples: sample the centre of each output frame's span, as described above.
+        output_start: the first output frame number (default: the first source frame).
+
+    Returns:
+        One sample per output frame, in output order.
+
+    Raises:
+        JobError: ``timing.speed`` not > 0, ``timing.output_start`` not an integer, or an
+            empty source range (``frames``).
+    """
+    if not isinstance(speed, Fraction):
+        speed = _exact(parse_speed(speed))
+    elif speed <= 0:
+        raise JobError(f"timing.speed: the speed must be > 0, got {speed}", setting="timing.speed")
+    _check_output_start(output_start)
+    frames = _frames(source_frames)
+    offset = speed / 2 if centre_samples and speed < 1 else Fraction(0)
+    return _constant_rate(frames, speed, offset, output_start)
+
+
+def retime_fps(
+    source_frames: Iterable[int],
+    source_fps: str | int | float | Fraction,
+    output_fps: str | int | float | Fraction,
+    *,
+    output_start: int | None = None,
+) -> list[Sample]:
+    """Frame-rate conversion with the same duration: output k shows source time k / output_fps.
+
+    Output k sits at ``first + k·source_fps/output_fps`` (exact fractions: 23.976 → 59.94 steps
+    by exactly 2/5); there are ``floor(intervals·output_fps/source_fps) + 1`` outputs.
+
+    Args:
+        source_frames: the input frame numbers.
+        source_fps: the input rate (see :func:`parse_fps`).
+        output_fps: the output rate.
+        output_start: the first output frame number (default: the first source frame).
+
+    Returns:
+        One sample per output frame, in output order.
+
+    Raises:
+        JobError: ``timing.source_fps`` / ``timing.output_fps`` invalid, ``timing.output_start``
+            not an integer, or an empty source range.
+    """
+    src = parse_fps(source_fps, setting="timing.source_fps")
+    dst = parse_fps(output_fps, setting="timing.output_fps")
+    _check_output_start(output_start)
+    return _constant_rate(_frames(source_frames), src / dst, Fraction(0), output_start)
+
+
+def retime_multiply(
+    source_frames: Iterable[int], multiplier: int, *, output_start: int | None = None
+) -> list[Sample]:
+    """Slow motion by a whole factor: N − 1 in-betweens after each source frame.
+
+    Output i sits at ``first + i/N``; there are ``intervals·N + 1`` outputs (N = 1 copies).
+
+    Args:
+        source_frames: the input frame numbers.
+        multiplier: N, an integer ≥ 1.
+        output_start: the first output frame number (default: the first source frame).
+
+    Returns:
+        One sample per output frame, in output order.
+
+    Raises:
+        JobError: ``timing.multiplier`` not an integer ≥ 1, ``timing.output_start`` not an
+            integer, or an empty source range.
+    """
+    _check_multiplier(multiplier)
+    _check_output_start(output_start)
+    return _constant_rate(
+        _frames(source_frames), Fraction(1, multiplier), Fraction(0), output_start
+    )
+
+
+def evaluate_curve(
+    keys: Sequence[CurveKey], frames: Iterable[float], *, shape: CurveShape = "linear"
+) -> list[float]:
+    """The curve's source position at each output frame (no snapping, no clamping).
+
+    ``linear`` joins the keys with straight lines. ``smooth`` is a monotone cubic Hermite
+    spline (Fritsch–Carlson tangents): it passes through every key, a segment between two keys
+    never leaves the range of those two keys (no overshoot; a segment between equal keys is a
+    hold), and monotone keys give a monotone curve. Before the first and after the last key the
+    curve is constant (the first/last key's source).
+
+    Args:
+        keys: (output frame, source position) pairs, output frames strictly increasing.
+        frames: output frames (fractional allowed) to evaluate at.
+        shape: ``"linear"`` or ``"smooth"``.
+
+    Returns:
+        The source positions, in the order of ``frames``.
+
+    Raises:
+        JobError: invalid keys (``timing.keys``) or shape (``timing.curve_shape``).
+    """
+    keys = normalise_keys(keys)
+    _check_shape(shape)
+    xs = [float(k[0]) for k in keys]
+    ys = [k[1] for k in keys]
+    slopes = _fritsch_carlson(xs, ys) if shape == "smooth" else None
+    result = []
+    for x in frames:
+        if x <= xs[0]:
+            result.append(ys[0])
+            continue
+        if x >= xs[-1]:
+            result.append(ys[-1])
+            continue
+        i = bisect.bisect_right(xs, x) - 1
+        h = xs[i + 1] - xs[i]
+        u = (x - xs[i]) / h
+        if slopes is None:
+            result.append(ys[i] + u * (ys[i + 1] - ys[i]))
+        else:
+            h00 = (1 + 2 * u) * (1 - u) ** 2
+            h10 = u * (1 - u) ** 2
+            h01 = u * u * (3 - 2 * u)
+            h11 = u * u * (u - 1)
+            result.append(
+                h00 * ys[i] + h10 * h * slopes[i] + h01 * ys[i + 1] + h11 * h * slopes[i + 1]
+            )
+    return result
+
+
+def _fritsch_carlson(xs: Sequence[float], ys: Sequence[float]) -> list[float]:
+    """Tangents of the monotone cubic through (xs, ys) (Fritsch & Carlson 1980).
+
+    https://en.wikipedia.org/wiki/Monotone_cubic_interpolation
+    """
+    n = len(xs)
+    if n < 2:
+        return [0.0] * n
+    deltas = [(ys[k + 1] - ys[k]) / (xs[k + 1] - xs[k]) for k in range(n - 1)]
+    m = [deltas[0], *[(deltas[k - 1] + deltas[k]) / 2 for k in range(1, n - 1)], deltas[-1]]
+    for k in range(1, n - 1):
+        # A local extremum (or a flat neighbour) gets a flat tangent: no overshoot past the key.
+        if deltas[k - 1] * deltas[k] <= 0:
+            m[k] = 0.0
+    for k, delta in enumerate(deltas):
+        if delta == 0:
+            m[k] = m[k + 1] = 0.0
+            continue
+        alpha, beta = m[k] / delta, m[k + 1] / delta
+        radius = alpha * alpha + beta * beta
+        if radius > 9:  # outside the circle of radius 3 the segment could overshoot
+            tau = 3 / math.sqrt(radius)
+            m[k], m[k + 1] = tau * alpha * delta, tau * beta * delta
+    return m
+
+
+def retime_curve(
+    source_frames: Iterable[int], keys: Sequence[CurveKey], *, shape: CurveShape = "linear"
+) -> list[Sample]:
+    """A keyed curve of output frame → source position (Kronos "Frame" timing).
+
+    The outputs are the key frames' range, first key to last key, one per whole frame; each
+    shows :func:`evaluate_curve` at its frame, clamped to the source range. Keys going down
+    play in reverse; equal keys hold (a freeze frame).
+
+    Args:
+        source_frames: the input frame numbers.
+        keys: (output frame, source position) pairs, output frames strictly increasing.
+        shape: ``"linear"`` or ``"smooth"`` (see :func:`evaluate_curve`).
+
+    Returns:
+        One sample per output frame, in output order.
+
+    Raises:
+        JobError: invalid ``timing.keys`` / ``timing.curve_shape``, or an empty source range.
+    """
+    keys = normalise_keys(keys)
+    frames = _frames(source_frames)
+    outputs = range(keys[0][0], keys[-1][0] + 1)
+    positions = evaluate_curve(keys, outputs, shape=shape)
+    return [_sample_at(f, Fraction(p), frames) for f, p in zip(outputs, positions, strict=True)]
+
+
+def retime_fill(source_frames: Iterable[int], fill_frames: Iterable[int]) -> list[Sample]:
+    """Regenerate listed bad (dropped, duplicated) frames from their nearest good neighbours.
+
+    The output frames are the source frames. A good frame is a copy. A bad frame f with good
+    frames a < f < b around it is the in-between at t = (f − a)/(b − a); runs of bad frames
+    share one pair. A bad frame before the first good frame holds that first good frame, one
+    after the last good frame holds the last good frame (copies: nothing to interpolate from).
+
+    Args:
+        source_frames: the input frame numbers.
+        fill_frames: the bad frames to regenerate; each must be one of ``source_frames``.
+
+    Returns:
+        One sample per source frame, in frame order.
+
+    Raises:
+        JobError: ``timing.fill_frames``: empty, not a source frame, or every frame is listed.
+    """
+    frames = _frames(source_frames)
+    bad = sorted({_whole_number(f, "timing.fill_frames") for f in fill_frames})
+    if not bad:
+        raise JobError(
+            "timing.fill_frames: list at least one frame to fill", setting="timing.fill_frames"
+        )
+    present = set(frames)
+    outside = [f for f in bad if f not in present]
+    if outside:
+        raise JobError(
+            f"timing.fill_frames: {outside} not in the source frames {frames[0]}-{frames[-1]}",
+            setting="timing.fill_frames",
+        )
+    good = sorted(present.difference(bad))
+    if not good:
+        raise JobError(
+            "timing.fill_frames: every frame is listed; nothing to fill from",
+            setting="timing.fill_frames",
+        )
+    return [_sample_at(f, Fraction(f), good) for f in frames]
+
+
+# --------------------------------------------------------------------------- the job's setting
+
+
+@dataclass(frozen=True)
+class TimingSpec:
+    """The timing setting of a render job; only the fields of its ``mode`` are used.
+
+    Attributes:
+        mode: ``"speed"``, ``"fps"``, ``"multiply"``, ``"curve"`` or ``"fill"``.
+        speed: (speed) output speed factor, > 0; 0.5 is 50 % (see :func:`retime_speed`).
+        centre_samples: (speed) sample each output frame's centre below normal speed.
+        source_fps: (fps) the input rate, exact (text and decimals go through :func:`parse_fps`).
+        output_fps: (fps) the output rate, exact.
+        multiplier: (multiply) N, an integer ≥ 1.
+        keys: (curve) (output frame, source position) keys, output frames increasing.
+        curve_shape: (curve) ``"linear"`` or ``"smooth"`` (monotone cubic).
+        fill_frames: (fill) the frames to regenerate, sorted.
+        output_start: (speed, fps, multiply) the first output frame; ``None``: the first
+            source frame.
+
+    ``to_dict()`` gives the job-file form: ``"mode"`` plus that mode's fields only, e.g.
+    ``{"mode": "speed", "speed": 0.5, "centre_samples": false, "output_start": null}``,
+    ``{"mode": "fps", "source_fps": "24000/1001", "output_fps": "60000/1001",
+    "output_start": 1001}``, ``{"mode": "multiply", "multiplier": 4, "output_start": null}``,
+    ``{"mode": "curve", "keys": [{"frame": 1001, "source": 1001.0}, ...],
+    "curve_shape": "smooth"}``, ``{"mode": "fill", "fill_frames": [1012, 1013]}``.
+    """
+
+    mode: TimingMode = "speed"
+    speed: float = 1.0
+    centre_samples: bool = False
+    source_fps: Fraction | None = None
+    output_fps: Fraction | None = None
+    multiplier: int = 2
+    keys: tuple[CurveKey, ...] = ()
+    curve_shape: CurveShape = "linear"
+    fill_frames: tuple[int, ...] = ()
+    output_start: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.mode not in _MODES:
+            raise JobError(
+                f"timing.mode: expected one of {', '.join(_MODES)}, got {self.mode!r}",
+                setting="timing.mode",
+            )
+        if "output_start" in _MODE_FIELDS[self.mode]:
+            _check_output_start(self.output_start)
+        elif self.output_start is not None:
+            raise JobError(
+                f"timing.output_start: does not apply to {self.mode} mode",
+                setting="timing.output_start",
+            )
+        if self.mode == "speed":
+            object.__setattr__(self, "speed", parse_speed(self.speed))
+            if not isinstance(self.centre_samples, bool):
+                raise JobError(
+                    "timing.centre_samples: expected true or false",
+                    setting="timing.centre_samples",
+                )
+        elif self.mode == "fps":
+            for name in ("source_fps", "output_fps"):
+                value = getattr(self, name)
+                if value is None:
+                    raise JobError(f"timing.{name}: required in fps mode", setting=f"timing.{name}")
+                object.__setattr__(self, name, parse_fps(value, setting=f"timing.{name}"))
+        elif self.mode == "multiply":
+            _check_multiplier(self.multiplier)
+        elif self.mode == "curve":
+            object.__setattr__(self, "keys", normalise_keys(self.keys))
+            _check_shape(self.curve_shape)
+        else:
+            frames = sorted({_whole_number(f, "timing.fill_frames") for f in self.fill_frames})
+            if not frames:
+                raise JobError(
+                    "timing.fill_frames: list at least one frame to fill",
+                    setting="timing.fill_frames",
+                )
+            object.__setattr__(self, "fill_frames", tuple(frames))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The job-file form: ``mode`` and that mode's fields (fps as exact ``"n/d"`` text)."""
+        out: dict[str, Any] = {"mode": self.mode}
+        for name in _MODE_FIELDS[self.mode]:
+            value = getattr(self, name)
+            if name in ("source_fps", "output_fps"):
+                value = str(value)
+            elif name == "keys":
+                value = [{"frame": f, "source": s} for f, s in value]
+            elif name == "fill_frames":
+                value = list(value)
+            out[name] = value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TimingSpec:
+        """Read and validate the job-file form (:meth:`to_dict`'s output, or hand-written).
+
+        ``speed`` may be a factor or a percentage text (``"50%"``); fps may be numbers or text
+        (``"23.976"``, ``"24000/1001"``); keys take either form of :func:`normalise_keys`.
+
+        Raises:
+            JobError: ``setting`` names the field: a missing or unknown mode, a key unknown or
+                not used by the mode, or an invalid value.
+        """
+        if not isinstance(data, Mapping):
+            raise JobError("timing: expected an object", setting="timing")
+        mode = data.get("mode")
+        if mode not in _MODES:
+            raise JobError(
+                f"timing.mode: expected one of {', '.join(_MODES)}, got {mode!r}",
+                setting="timing.mode",
+            )
+        allowed = _MODE_FIELDS[mode]
+        for key in data:
+            if key != "mode" and key not in allowed:
+                raise JobError(
+                    f"timing.{key}: not a setting of {mode} mode (it takes {', '.join(allowed)})",
+                    setting=f"timing.{key}",
+                )
+        fields: dict[str, Any] = {"mode": mode}
+        for key in allowed:
+            if key in data and data[key] is not None:
+                fields[key] = data[key]
+        if "keys" in fields:
+            if not isinstance(fields["keys"], list):
+                raise JobError("timing.keys: expected a list of keys", setting="timing.keys")
+            fields["keys"] = normalise_keys(fields["keys"])
+        if "fill_frames" in fields:
+            if not isinstance(fields["fill_frames"], list):
+                raise JobError(
+                    "timing.fill_frames: expected a list of frames", setting="timing.fill_frames"
+                )
+            fields["fill_frames"] = tuple(fields["fill_frames"])
+        if "output_start" in fields:
+            fields["output_start"] = _whole_number(fields["output_start"], "timing.output_start")
+        return cls(**fields)
+
+
+def build_timing(spec: TimingSpec, source_frames: Sequence[int]) -> list[Sample]:
+    """The samples of ``spec`` over ``source_frames`` (dispatches to the ``retime_*`` functions).
+
+    Raises:
+        JobError: an invalid setting, named in ``setting``.
+    """
+    if spec.mode == "speed":
+        return retime_speed(
+            source_frames,
+            spec.speed,
+            centre_samples=spec.centre_samples,
+            output_start=spec.output_start,
+        )
+    if spec.mode == "fps":
+        return retime_fps(
+            source_frames,
+            cast(Fraction, spec.source_fps),
+            cast(Fraction, spec.output_fps),
+            output_start=spec.output_start,
+        )
+    if spec.mode == "multiply":
+        return retime_multiply(source_frames, spec.multiplier, output_start=spec.output_start)
+    if spec.mode == "curve":
+        return retime_curve(source_frames, spec.keys, shape=spec.curve_shape)
+    return retime_fill(source_frames, spec.fill_frames)
+
+
+# --------------------------------------------------------------------------- chunks
+
+
+def select_outputs(
+    samples: Sequence[Sample], frames: Iterable[int], *, strict: bool = True
+) -> list[Sample]:
+    """The samples of the given output frames (a farm chunk), in timing order.
+
+    Args:
+        samples: a whole timing.
+        frames: the output frames wanted.
+        strict: raise if a wanted frame is not an output of the timing.
+
+    Raises:
+        JobError: ``setting="frames"``, with ``strict``: wanted frames outside the timing.
+    """
+    wanted = set(frames)
+    chosen = [s for s in samples if s.output_frame in wanted]
+    if strict and len(chosen) < len(wanted):
+        missing = sorted(wanted - {s.output_frame for s in chosen})
+        shown = ", ".join(map(str, missing[:10])) + (" …" if len(missing) > 10 else "")
+        span = f"{samples[0].output_frame}-{samples[-1].output_frame}" if samples else "none"
+        raise JobError(f"frames: {shown} not among the output frames ({span})", setting="frames")
+    return chosen
+
+
+def required_frames(samples: Iterable[Sample]) -> list[int]:
+    """The source frames a set of samples reads, sorted (for chunked reading)."""
+    return sorted({f for s in samples for f in (s.frame_a, s.frame_b)})
