@@ -1,0 +1,753 @@
+"""Overlapping tiles blended with a feather, tile sizes that follow free memory, OOM retry.
+
+Motion is estimated on the whole frame (it is low resolution by design); the high-resolution
+synthesis runs tile by tile, so that 4K and 8K frames fit a memory budget::
+
+    settings = TileSettings.from_dict({"size": "auto", "overlap": 64})
+    size = settings.resolve_size(2160, 4096, bytes_per_pixel=3000.0, device="cuda")
+
+    def render(size: int | None) -> Pixels:
+        tiles = plan_tiles(2160, 4096, size, settings.overlap)
+        return synthesize_tiled(
+            lambda region: engine.synthesize(pair, motion, t, region), 2160, 4096, 3, tiles
+        )
+
+    rgb = run_with_oom_retry(render, size, height=2160, width=4096, on_retry=log.warning)
+
+Each :class:`Tile` owns a *core* (the cores of a plan partition the frame exactly) and is
+computed on its *region*: the core grown by the overlap on every side that is not a frame
+border. Neighbouring tiles cross-fade over a band centred on the boundary between their cores
+with complementary raised-cosine ramps, so the weights sum to 1 everywhere, there is no ramp at
+a frame border, and a position-independent synthesis comes back exactly as if run on the whole
+frame. Where the overlap is wider than half a neighbouring core, the ramp is narrowed to fit
+and the rest of the region is context only (weight 0): the network sees it, the output does not.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import os
+import sys
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import numpy as np
+from numpy.typing import NDArray
+
+from vtinker_core.engines.base import Region
+from vtinker_core.errors import DeviceError, EngineError, JobError
+from vtinker_core.frame import Pixels
+
+T = TypeVar("T")
+
+#: Overlap (context on each side of a core, in pixels) when a job does not say.
+DEFAULT_OVERLAP = 64
+#: The smallest tile size a user may set; also the step of automatic sizes.
+MIN_TILE_SIZE = 64
+TILE_SIZE_STEP = 64
+#: Out-of-memory retries halve the tile size down to this and then give up.
+MIN_RETRY_TILE_SIZE = 128
+#: Free memory assumed when the platform does not tell (2 GiB): small tiles, never a crash.
+FALLBACK_FREE_BYTES = 2 * 1024**3
+
+# Lower-case fragments of the RuntimeError messages PyTorch raises when an allocation fails
+# (CUDA, ROCm, MPS and CPU allocators, plus cuDNN/cuBLAS workspace failures).
+_OOM_MARKERS = (
+    "out of memory",
+    "can't allocate memory",
+    "cudnn_status_alloc_failed",
+    "cublas_status_alloc_failed",
+)
+# cgroup v1 reports "no limit" as a number near 2**63.
+_CGROUP_UNLIMITED = 1 << 60
+
+
+@dataclass(frozen=True)
+class TileSettings:
+    """The user's tile settings (the job's ``tiles`` field).
+
+    Attributes:
+        size: the nominal tile (core) size in pixels, at least 64; ``None`` means ``auto``:
+            follow free memory (:meth:`resolve_size`).
+        overlap: pixels of context added on each side of a core, 0 or more and less than half
+            the size. Wider overlap hides seams better and costs more compute.
+
+    Raises:
+        JobError: a value is out of range; ``setting`` is ``tiles.size`` or ``tiles.overlap``.
+    """
+
+    size: int | None = None
+    overlap: int = DEFAULT_OVERLAP
+
+    def __post_init__(self) -> None:
+        if self.size is not None and (not _is_int(self.size) or self.size < MIN_TILE_SIZE):
+            raise JobError(
+                f"tile size must be 'auto' or a whole number of at least {MIN_TILE_SIZE} px, "
+                f"got {self.size!r}",
+                setting="tiles.size",
+            )
+        if not _is_int(self.overlap) or self.overlap < 0:
+            raise JobError(
+                f"tile overlap must be a whole number of pixels, 0 or more, got {self.overlap!r}",
+                setting="tiles.overlap",
+            )
+        if self.size is not None and self.overlap * 2 >= self.size:
+            raise JobError(
+                f"tile overlap must be less than half the tile size: {self.overlap} px overlap "
+                f"with {self.size} px tiles; lower the overlap or raise the size",
+                setting="tiles.overlap",
+            )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The job-file form: ``{"size": 1024 | "auto", "overlap": 64}``."""
+        return {"size": "auto" if self.size is None else self.size, "overlap": self.overlap}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> TileSettings:
+        """Settings from the job-file form; missing keys take their defaults.
+
+        Args:
+            data: ``{"size": int | "auto" | None, "overlap": int}``; whole numbers may also be
+                given as strings (``"1024"``), as a command line passes them.
+
+        Raises:
+            JobError: not a mapping, an unknown key, or a value of the wrong kind or range.
+        """
+        if not isinstance(data, Mapping):
+            raise JobError(
+                f"tiles must be an object like {{'size': 'auto', 'overlap': 64}}, got {data!r}",
+                setting="tiles",
+            )
+        unknown = sorted(set(data) - {"size", "overlap"})
+        if unknown:
+            raise JobError(
+                f"unknown tile setting {unknown[0]!r}; expected 'size' and 'overlap'",
+                setting=f"tiles.{unknown[0]}",
+            )
+        size = data.get("size", "auto")
+        if size is None or (isinstance(size, str) and size.strip().lower() == "auto"):
+            size_value: int | None = None
+        else:
+            size_value = _parse_int(size, "tiles.size", "tile size must be 'auto' or a number")
+        overlap = _parse_int(
+            data.get("overlap", DEFAULT_OVERLAP), "tiles.overlap", "tile overlap must be a number"
+        )
+        return cls(size=size_value, overlap=overlap)
+
+    def resolve_size(
+        self,
+        height: int,
+        width: int,
+        bytes_per_pixel: float,
+        device: str = "cpu",
+        budget_fraction: float = 0.5,
+    ) -> int | None:
+        """The tile size to render with: the user's size, or :func:`auto_tile_size` for auto.
+
+        Returns:
+            A size in pixels, or ``None`` for a single tile covering the whole frame.
+        """
+        if self.size is not None:
+            return self.size
+        return auto_tile_size(
+            height, width, bytes_per_pixel, device, budget_fraction, overlap=self.overlap
+        )
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile of a plan (see the module docstring).
+
+    Attributes:
+        core: the part of the output this tile owns; a plan's cores partition the frame.
+        region: the rectangle the tile is computed on: the core grown by the overlap on each
+            side, clipped to the frame.
+        feather: half-widths in pixels of the blend ramps at the core's (left, top, right,
+            bottom) edges: a ramp runs from ``edge - f`` to ``edge + f``. 0 at a frame border
+            (nothing to blend with) and where the overlap is 0 (a hard cut).
+    """
+
+    core: Region
+    region: Region
+    feather: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+
+def plan_tiles(
+    height: int, width: int, size: int | None, overlap: int = DEFAULT_OVERLAP, *, align: int = 1
+) -> list[Tile]:
+    """Split a frame into a grid of overlapping tiles, row by row.
+
+    The frame is spread evenly over ``ceil(width / size)`` columns and ``ceil(height / size)``
+    rows, so cores differ in size by at most one pixel, or about ``align`` pixels when aligned
+    (no thin sliver at the right or bottom). A size that covers the frame, or ``None``, gives
+    one tile: the whole frame.
+
+    Args:
+        height: frame height in pixels, 1 or more.
+        width: frame width in pixels, 1 or more.
+        size: the largest core size in pixels (aligned cores may exceed it by up to
+            ``align``), or ``None`` for one tile.
+        overlap: context added on each side of a core, 0 or more. The blend band at a
+            boundary is ``2 * min(overlap, smaller neighbouring core // 2)`` wide.
+        align: core boundaries fall on multiples of this (e.g. a network's stride, so that
+            tiles see the same pixel grid as the whole frame).
+
+    Returns:
+        The tiles, left to right within each row, rows top to bottom.
+
+    Raises:
+        ValueError: a size or count is not a positive whole number, or overlap is negative.
+    """
+    for name, value in (("height", height), ("width", width), ("align", align)):
+        if not _is_int(value) or value < 1:
+            raise ValueError(f"{name} must be a whole number of at least 1, got {value!r}")
+    if size is not None and (not _is_int(size) or size < 1):
+        raise ValueError(f"tile size must be None or a whole number of at least 1, got {size!r}")
+    if not _is_int(overlap) or overlap < 0:
+        raise ValueError(f"overlap must be a whole number of at least 0, got {overlap!r}")
+    xs = _split(width, size, align)
+    ys = _split(height, size, align)
+    x_feathers = _boundary_feathers(xs, overlap)
+    y_feathers = _boundary_feathers(ys, overlap)
+    tiles = []
+    for row in range(len(ys) - 1):
+        y0, y1 = ys[row], ys[row + 1]
+        ry0, ry1 = max(y0 - overlap, 0), min(y1 + overlap, height)
+        for col in range(len(xs) - 1):
+            x0, x1 = xs[col], xs[col + 1]
+            rx0, rx1 = max(x0 - overlap, 0), min(x1 + overlap, width)
+            tiles.append(
+                Tile(
+                    core=Region(x0, y0, x1 - x0, y1 - y0),
+                    region=Region(rx0, ry0, rx1 - rx0, ry1 - ry0),
+                    feather=(
+                        x_feathers[col],
+                        y_feathers[row],
+                        x_feathers[col + 1],
+                        y_feathers[row + 1],
+                    ),
+                )
+            )
+    return tiles
+
+
+def feather_weights(tile: Tile) -> NDArray[np.float32]:
+    """The blend weights of a tile over its region.
+
+    Args:
+        tile: a tile of a plan.
+
+    Returns:
+        region.height × region.width float32 in [0, 1]: 1 inside the core away from its blend
+        bands and at frame borders, raised-cosine ramps across the bands, 0 outside them.
+        Over a whole plan the weights of all tiles sum to 1 at every pixel.
+
+    Raises:
+        ValueError: the tile's feather bands reach outside its region.
+    """
+    x0, y0, x1, y1 = _support(tile)
+    core, region = tile.core, tile.region
+    left, top, right, bottom = tile.feather
+    wx = _axis_weights(region.x, region.x + region.width, core.x, core.x + core.width, left, right)
+    wy = _axis_weights(
+        region.y, region.y + region.height, core.y, core.y + core.height, top, bottom
+    )
+    # Zero outside the support, even where a hand-made tile has no ramp on that side.
+    wx[: x0 - region.x] = 0.0
+    wx[x1 - region.x :] = 0.0
+    wy[: y0 - region.y] = 0.0
+    wy[y1 - region.y :] = 0.0
+    return np.outer(wy, wx).astype(np.float32)
+
+
+def synthesize_tiled(
+    synthesize: Callable[[Region], NDArray[Any]],
+    height: int,
+    width: int,
+    channels: int,
+    tiles: Sequence[Tile],
+) -> Pixels:
+    """Run ``synthesize`` on each tile's region and feather the results into one frame.
+
+    Args:
+        synthesize: returns the pixels of a region, region.height × region.width × channels
+            (float32 preferred; any real dtype is converted), in any encoding: blending is a
+            weighted mean, so it does not change the range.
+        height: frame height in pixels.
+        width: frame width in pixels.
+        channels: the number of channels ``synthesize`` returns.
+        tiles: a plan from :func:`plan_tiles` (any tiles whose weights cover the frame).
+
+    Returns:
+        height × width × channels float32. With one whole-frame tile, exactly what
+        ``synthesize`` returned for the whole frame; for a ``synthesize`` that does not depend
+        on the region (a crop of one image), the same to float32 rounding for any plan.
+
+    Raises:
+        ValueError: no tiles, a tile outside the frame, or pixels no tile covers.
+        EngineError: ``synthesize`` returned an array of the wrong shape.
+    """
+    if not tiles:
+        raise ValueError("synthesize_tiled needs at least one tile")
+    full = Region(0, 0, width, height)
+    if len(tiles) == 1 and tiles[0].core == full and tiles[0].region == full:
+        return np.array(_checked_pixels(synthesize(full), full, channels), dtype=np.float32)
+    out = np.zeros((height, width, channels), np.float32)
+    total = np.zeros((height, width), np.float32)
+    for tile in tiles:
+        region = tile.region
+        if (
+            region.x < 0
+            or region.y < 0
+            or region.x + region.width > width
+            or region.y + region.height > height
+        ):
+            raise ValueError(f"tile region {region} lies outside the {width}×{height} frame")
+        weights = feather_weights(tile)
+        pixels = _checked_pixels(synthesize(region), region, channels)
+        # Only the support (weight > 0) is accumulated: the rest of a region is context, and
+        # a NaN there from padding must not reach the output as 0 × NaN.
+        x0, y0, x1, y1 = _support(tile)
+        local = (slice(y0 - region.y, y1 - region.y), slice(x0 - region.x, x1 - region.x))
+        w = weights[local]
+        out[y0:y1, x0:x1] += pixels[local] * w[:, :, None]
+        total[y0:y1, x0:x1] += w
+    if not np.all(total > 0.0):
+        rows, cols = np.nonzero(total <= 0.0)
+        raise ValueError(
+            f"the tiles leave {rows.size} pixels uncovered, the first at x={cols[0]}, y={rows[0]}"
+        )
+    # The ramps are complementary, so ``total`` is 1 up to float rounding; dividing removes
+    # that rounding and makes a position-independent synthesis come back unchanged.
+    out /= total[:, :, None]
+    return out
+
+
+def estimate_memory(height: int, width: int, bytes_per_pixel: float) -> int:
+    """Bytes needed to synthesize a height × width area at ``bytes_per_pixel``.
+
+    Args:
+        height: rows in pixels, 1 or more.
+        width: columns in pixels, 1 or more.
+        bytes_per_pixel: the engine's working memory per pixel (e.g. about 3,000 for the
+            VTinker network in float32), more than 0.
+
+    Raises:
+        ValueError: a non-positive argument.
+    """
+    if height < 1 or width < 1:
+        raise ValueError(f"height and width must be at least 1, got {height}×{width}")
+    if not bytes_per_pixel > 0:
+        raise ValueError(f"bytes_per_pixel must be more than 0, got {bytes_per_pixel}")
+    return math.ceil(height * width * bytes_per_pixel)
+
+
+def format_bytes(count: int) -> str:
+    """``count`` bytes for people: ``"512 B"``, ``"3.1 MiB"``, ``"6.2 GiB"``."""
+    value = float(count)
+    for unit in ("B", "KiB", "MiB", "GiB"):
+        if abs(value) < 1024.0:
+            return f"{int(value)} B" if unit == "B" else f"{value:.1f} {unit}"
+        value /= 1024.0
+    return f"{value:.1f} TiB"
+
+
+def auto_tile_size(
+    height: int,
+    width: int,
+    bytes_per_pixel: float,
+    device: str = "cpu",
+    budget_fraction: float = 0.5,
+    *,
+    overlap: int = DEFAULT_OVERLAP,
+) -> int | None:
+    """The tile size that fits ``budget_fraction`` of the device's free memory.
+
+    Args:
+        height: frame height in pixels.
+        width: frame width in pixels.
+        bytes_per_pixel: the engine's working memory per pixel (see :func:`estimate_memory`).
+        device: ``cpu``, ``cuda``, ``cuda:N`` or ``mps`` (see :func:`free_memory_bytes`).
+        budget_fraction: the share of free memory to plan for, in (0, 1].
+        overlap: the overlap the tiles will use; a tile's region is its size plus the overlap
+            on each side (clipped to the frame).
+
+    Returns:
+        ``None`` when the whole frame fits (no tiling); else the largest multiple of 64 whose
+        region fits, at least the smallest multiple of 64 above twice the overlap even when
+        that does not fit (an out-of-memory retry then goes on from there). When the free
+        memory is unknown, :data:`FALLBACK_FREE_BYTES` is assumed.
+
+    Raises:
+        ValueError: ``budget_fraction`` outside (0, 1] or another argument out of range.
+        DeviceError: the CUDA device is not available.
+    """
+    if not 0.0 < budget_fraction <= 1.0:
+        raise ValueError(f"budget_fraction must lie in (0, 1], got {budget_fraction}")
+    free = free_memory_bytes(device)
+    budget = (FALLBACK_FREE_BYTES if free is None else free) * budget_fraction
+    if estimate_memory(height, width, bytes_per_pixel) <= budget:
+        return None
+    smallest = (2 * overlap // TILE_SIZE_STEP + 1) * TILE_SIZE_STEP
+    best = smallest
+    size = smallest
+    while size < max(height, width):
+        side_h, side_w = min(size + 2 * overlap, height), min(size + 2 * overlap, width)
+        if estimate_memory(side_h, side_w, bytes_per_pixel) > budget:
+            break
+        best = size
+        size += TILE_SIZE_STEP
+    return best
+
+
+def free_memory_bytes(device: str = "cpu") -> int | None:
+    """Memory free for a render on ``device``, in bytes, or ``None`` when unknown.
+
+    - ``cpu``: Linux ``MemAvailable`` from ``/proc/meminfo``, lowered to a container's cgroup
+      limit when one is set; Windows ``GlobalMemoryStatusEx``; elsewhere ``os.sysconf`` free
+      pages, or on macOS (where most free RAM is reclaimable cache) the physical RAM.
+    - ``cuda`` / ``cuda:N``: ``torch.cuda.mem_get_info`` plus what PyTorch's caching
+      allocator holds unused. torch is imported only here.
+    - ``mps``: Metal's recommended working set minus what the driver has allocated.
+    - anything else: ``None``.
+
+    Raises:
+        DeviceError: a CUDA device is asked for and torch has no CUDA or no such device, or
+            the name is malformed (``cuda:x``).
+    """
+    kind, _, index = device.strip().lower().partition(":")
+    if kind == "cpu":
+        return _free_ram_bytes()
+    if kind == "cuda":
+        if index and not index.isdigit():
+            raise DeviceError(
+                f"device {device!r} is not a CUDA device name like 'cuda' or 'cuda:1'",
+                setting="device",
+            )
+        return _free_cuda_bytes(device, int(index) if index else None)
+    if kind == "mps":
+        return _free_mps_bytes()
+    return None
+
+
+def is_out_of_memory_error(error: BaseException) -> bool:
+    """Whether ``error`` (or an error it was raised from) is an allocation failure.
+
+    Recognises ``MemoryError`` (also CuPy's), ``torch.cuda.OutOfMemoryError`` and a
+    ``RuntimeError`` whose message says so (``CUDA out of memory``, ``DefaultCPUAllocator:
+    can't allocate memory``, MPS/ROCm wording). torch is never imported here: its error type is
+    looked up only if torch is already loaded.
+    """
+    torch = sys.modules.get("torch")
+    torch_oom = getattr(getattr(torch, "cuda", None), "OutOfMemoryError", None)
+    current: BaseException | None = error
+    for _ in range(8):  # a short cause chain; guards against cycles
+        if current is None:
+            return False
+        if isinstance(current, MemoryError):
+            return True
+        if isinstance(torch_oom, type) and isinstance(current, torch_oom):
+            return True
+        if isinstance(current, RuntimeError):
+            text = str(current).lower()
+            if any(marker in text for marker in _OOM_MARKERS):
+                return True
+        current = current.__cause__
+    return False
+
+
+def run_with_oom_retry(
+    render: Callable[[int | None], T],
+    size: int | None,
+    *,
+    height: int,
+    width: int,
+    min_size: int = MIN_RETRY_TILE_SIZE,
+    on_retry: Callable[[str], None] | None = None,
+) -> T:
+    """Call ``render(size)``, halving the tile size after each out-of-memory error.
+
+    Args:
+        render: renders with the given tile size (``None``: the whole frame, untiled).
+        size: the first tile size to try, or ``None`` for the whole frame; the first retry
+            then uses half the frame's larger side.
+        height: frame height in pixels.
+        width: frame width in pixels.
+        min_size: the smallest tile size to try.
+        on_retry: told, in one line, each time a smaller size is tried, e.g.
+            ``"out of memory at tile 2048 px; retrying with 1024 px tiles"``.
+
+    Returns:
+        What ``render`` returned.
+
+    Raises:
+        EngineError: still out of memory and the next size would be below ``min_size``
+            (``setting`` is ``tiles.size``; the allocation error is its ``__cause__``).
+        Exception: any other error from ``render``, unchanged.
+    """
+    current = size
+    while True:
+        try:
+            return render(current)
+        except Exception as err:
+            if not is_out_of_memory_error(err):
+                raise
+            tried = max(height, width) if current is None else current
+            what = f"the whole {width}×{height} frame" if current is None else f"tile {current} px"
+            smaller = tried // 2
+            if smaller < min_size:
+                raise EngineError(
+                    f"out of memory at {what}, and {smaller} px tiles would be below the "
+                    f"smallest tile size ({min_size} px). Free memory on the device (close "
+                    "other programs using it), set a smaller tile size or overlap, use half "
+                    "precision, or render on the CPU.",
+                    setting="tiles.size",
+                ) from err
+            message = f"out of memory at {what}; retrying with {smaller} px tiles"
+        # Outside the except block the failed attempt's traceback, and the tensors its frames
+        # still reference, are released before the next try.
+        _release_memory()
+        if on_retry is not None:
+            on_retry(message)
+        current = smaller
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _is_int(value: object) -> bool:
+    return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+
+def _parse_int(value: object, setting: str, what: str) -> int:
+    if _is_int(value):
+        return int(value)  # type: ignore[call-overload]
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    raise JobError(f"{what}, got {value!r}", setting=setting)
+
+
+def _split(length: int, size: int | None, align: int) -> list[int]:
+    """Core boundaries [0, ..., length] spreading ``length`` evenly over ceil(length/size)."""
+    if size is None or size >= length:
+        return [0, length]
+    count = -(-length // size)
+    bounds = [0]
+    for i in range(1, count):
+        exact = (2 * i * length + count) // (2 * count)  # round(i * length / count)
+        cut = (exact + align // 2) // align * align
+        if bounds[-1] < cut < length:
+            bounds.append(cut)
+    bounds.append(length)
+    return bounds
+
+
+def _boundary_feathers(bounds: list[int], overlap: int) -> list[int]:
+    """Ramp half-width at each boundary: 0 at the frame edges, else limited by the overlap and
+    by half of each neighbouring core, so a core's two ramps never meet."""
+    feathers = [0] * len(bounds)
+    for i in range(1, len(bounds) - 1):
+        before, after = bounds[i] - bounds[i - 1], bounds[i + 1] - bounds[i]
+        feathers[i] = min(overlap, before // 2, after // 2)
+    return feathers
+
+
+def _support(tile: Tile) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1): where the tile's weight may be above 0, checked against its region."""
+    core, region = tile.core, tile.region
+    left, top, right, bottom = tile.feather
+    x0, x1 = core.x - left, core.x + core.width + right
+    y0, y1 = core.y - top, core.y + core.height + bottom
+    if (
+        min(tile.feather) < 0
+        or x0 < region.x
+        or y0 < region.y
+        or x1 > region.x + region.width
+        or y1 > region.y + region.height
+    ):
+        raise ValueError(
+            f"tile feather {tile.feather} around core {core} reaches outside region {region}"
+        )
+    return x0, y0, x1, y1
+
+
+def _axis_weights(
+    start: int, stop: int, core_start: int, core_stop: int, lead: int, trail: int
+) -> NDArray[np.float64]:
+    centres = np.arange(start, stop, dtype=np.float64) + 0.5
+    # A ramp of half-width a across boundary c rises over [c - a, c + a) with s running 0 -> 1;
+    # the neighbour's ramp falls over the same band with 1 - s, and r(s) + r(1 - s) = 1.
+    if lead > 0:
+        weights = _raised_cosine((centres - (core_start - lead)) / (2 * lead))
+    else:
+        weights = (centres >= core_start).astype(np.float64)
+    if trail > 0:
+        weights *= _raised_cosine(((core_stop + trail) - centres) / (2 * trail))
+    else:
+        weights *= centres < core_stop
+    return weights
+
+
+def _raised_cosine(s: NDArray[np.float64]) -> NDArray[np.float64]:
+    return 0.5 - 0.5 * np.cos(np.pi * np.clip(s, 0.0, 1.0))
+
+
+def _checked_pixels(pixels: NDArray[Any], region: Region, channels: int) -> NDArray[Any]:
+    array = np.asarray(pixels)
+    expected = (region.height, region.width, channels)
+    if array.shape != expected:
+        raise EngineError(
+            f"synthesis returned shape {array.shape} for region {region}, expected {expected}"
+        )
+    return array
+
+
+def _release_memory() -> None:
+    gc.collect()
+    torch = sys.modules.get("torch")
+    cuda = getattr(torch, "cuda", None)
+    if cuda is not None and cuda.is_initialized():
+        cuda.empty_cache()
+
+
+def _free_ram_bytes() -> int | None:
+    if sys.platform.startswith("linux"):
+        available = _linux_available_bytes()
+        if available is not None:
+            return available
+    if sys.platform == "win32":
+        return _windows_available_bytes()
+    sysconf = getattr(os, "sysconf", None)
+    if sysconf is None:
+        return None
+    try:
+        page = int(sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError):
+        return None
+    for name in ("SC_AVPHYS_PAGES", "SC_PHYS_PAGES"):
+        # macOS has no SC_AVPHYS_PAGES, and its "free" pages leave out the reclaimable cache
+        # that holds most idle RAM; the physical size (times the budget fraction) is saner.
+        try:
+            pages = int(sysconf(name))
+        except (ValueError, OSError):
+            continue
+        if pages > 0:
+            return pages * page
+    return None
+
+
+def _linux_available_bytes(
+    meminfo: Path = Path("/proc/meminfo"), cgroup: Path = Path("/sys/fs/cgroup")
+) -> int | None:
+    """MemAvailable, lowered to the cgroup's headroom inside a memory-limited container."""
+    available = None
+    try:
+        for line in meminfo.read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                available = int(line.split()[1]) * 1024
+                break
+    except (OSError, ValueError, IndexError):
+        available = None
+    headroom = _cgroup_headroom(cgroup)
+    known = [value for value in (available, headroom) if value is not None]
+    return min(known) if known else None
+
+
+def _cgroup_headroom(root: Path) -> int | None:
+    """Limit minus usage (less reclaimable file cache) of cgroup v2 or v1, if limited."""
+    layouts = (
+        (root / "memory.max", root / "memory.current", root / "memory.stat", "inactive_file"),
+        (
+            root / "memory" / "memory.limit_in_bytes",
+            root / "memory" / "memory.usage_in_bytes",
+            root / "memory" / "memory.stat",
+            "total_inactive_file",
+        ),
+    )
+    for limit_path, usage_path, stat_path, cache_key in layouts:
+        try:
+            limit_text = limit_path.read_text().strip()
+            usage = int(usage_path.read_text().strip())
+        except (OSError, ValueError):
+            continue
+        if limit_text == "max" or not limit_text.isdigit() or int(limit_text) >= _CGROUP_UNLIMITED:
+            return None
+        cache = 0
+        try:
+            for line in stat_path.read_text().splitlines():
+                key, _, value = line.partition(" ")
+                if key == cache_key:
+                    cache = int(value)
+                    break
+        except (OSError, ValueError):
+            cache = 0
+        return max(int(limit_text) - max(usage - cache, 0), 0)
+    return None
+
+
+def _windows_available_bytes() -> int | None:
+    if sys.platform != "win32":
+        return None
+    import ctypes
+
+    class MemoryStatus(ctypes.Structure):
+        _fields_ = [
+            ("dwLength", ctypes.c_ulong),
+            ("dwMemoryLoad", ctypes.c_ulong),
+            ("ullTotalPhys", ctypes.c_ulonglong),
+            ("ullAvailPhys", ctypes.c_ulonglong),
+            ("ullTotalPageFile", ctypes.c_ulonglong),
+            ("ullAvailPageFile", ctypes.c_ulonglong),
+            ("ullTotalVirtual", ctypes.c_ulonglong),
+            ("ullAvailVirtual", ctypes.c_ulonglong),
+            ("ullAvailExtendedVirtual", ctypes.c_ulonglong),
+        ]
+
+    status = MemoryStatus()
+    status.dwLength = ctypes.sizeof(MemoryStatus)
+    if not ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
+        return None
+    return int(status.ullAvailPhys)
+
+
+def _free_cuda_bytes(device: str, index: int | None) -> int:
+    try:
+        import torch
+    except ImportError as err:
+        raise DeviceError(
+            f"device {device!r} needs PyTorch with CUDA, and torch is not installed",
+            setting="device",
+        ) from err
+    if not torch.cuda.is_available():
+        raise DeviceError(
+            f"device {device!r} is not available: this PyTorch build has no usable CUDA device",
+            setting="device",
+        )
+    count = torch.cuda.device_count()
+    number = torch.cuda.current_device() if index is None else index
+    if number >= count:
+        raise DeviceError(
+            f"device {device!r} does not exist: this machine has {count} CUDA device(s)",
+            setting="device",
+        )
+    free, _total = torch.cuda.mem_get_info(number)
+    # Memory PyTorch has reserved but not handed out is free for our tensors, though the
+    # driver counts it as used.
+    cached = torch.cuda.memory_reserved(number) - torch.cuda.memory_allocated(number)
+    return int(free) + max(int(cached), 0)
+
+
+def _free_mps_bytes() -> int | None:
+    try:
+        import torch
+    except ImportError:
+        return None
+    mps = getattr(torch, "mps", None)
+    recommended = getattr(mps, "recommended_max_memory", None)
+    allocated = getattr(mps, "driver_allocated_memory", None)
+    if recommended is None or allocated is None:
+        return _free_ram_bytes()  # unified memory: RAM is the budget
+    return max(int(recommended()) - int(allocated()), 0)
