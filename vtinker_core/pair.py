@@ -11,6 +11,7 @@ in a sequence render.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 from fractions import Fraction
 from pathlib import Path
@@ -41,6 +42,10 @@ class PairSource:
 
     def paths(self) -> tuple[Path, ...]:
         return self._paths
+
+
+def _warn(message: str) -> None:
+    print(f"vtinker: warning: {message}", file=sys.stderr)
 
 
 def render_pair(
@@ -116,7 +121,7 @@ def render_pair(
     first = source.read(0)
     pipeline, input_cs, output_cs = resolve_colorspaces(job, first, image0)
     engine_obj, _choice = make_engine(job)
-    renderer = FrameRenderer(job, source, engine_obj, pipeline, input_cs, output_cs, print)
+    renderer = FrameRenderer(job, source, engine_obj, pipeline, input_cs, output_cs, _warn)
     written = []
     for target, t in zip(targets, times, strict=True):
         if t in (0.0, 1.0):

@@ -55,6 +55,7 @@ from vtinker_core.errors import (
 )
 from vtinker_core.frame import Frame, Pixels
 from vtinker_core.io import (
+    VIDEO_EXTENSIONS,
     FrameSource,
     open_source,
     output_path,
@@ -69,7 +70,6 @@ from vtinker_core.tiling import auto_tile_size, plan_tiles, run_with_oom_retry, 
 from vtinker_core.timecode import advance_timecode
 from vtinker_core.timing import Sample, build_timing
 
-VIDEO_EXTENSIONS = {"mp4", "mov", "mkv", "m4v", "avi", "webm"}
 LOCK_NAME = ".vtinker-render.lock"
 VECTOR_CHANNELS = ("forward.u", "forward.v", "backward.u", "backward.v")
 
@@ -340,11 +340,13 @@ class FrameRenderer:
 
         # Values the model encoding cannot carry travel by motion-compensated blending.
         m0, m1 = state.model
-        carry0 = np.concatenate([m0.linear, m0.outside[:, :, None].astype(np.float32)], axis=2)
-        carry1 = np.concatenate([m1.linear, m1.outside[:, :, None].astype(np.float32)], axis=2)
-        carried = warp_channels(carry0, carry1, state.motion, t)
-        weight = np.clip(carried[:, :, 3:4] * 2.0, 0.0, 1.0)
-        linear = engine_linear * (1.0 - weight) + carried[:, :, :3] * weight
+        linear = engine_linear
+        if m0.outside.any() or m1.outside.any():
+            carry0 = np.concatenate([m0.linear, m0.outside[:, :, None].astype(np.float32)], axis=2)
+            carry1 = np.concatenate([m1.linear, m1.outside[:, :, None].astype(np.float32)], axis=2)
+            carried = warp_channels(carry0, carry1, state.motion, t)
+            weight = np.clip(carried[:, :, 3:4] * 2.0, 0.0, 1.0)
+            linear = engine_linear * (1.0 - weight) + carried[:, :, :3] * weight
         rgb_out = self.pipeline.linear_to(linear.astype(np.float32), self.output_cs)
 
         pixels = np.empty_like(f0.pixels)
@@ -556,15 +558,9 @@ def make_engine(job: RenderJob) -> tuple[Engine, EngineChoice]:
     return create_engine(choice.name, choice.checkpoint, **options), choice
 
 
-def source_file(source: Any, frame: int) -> Path:
+def source_file(source: FrameSource | Any, frame: int) -> Path:
     """The file holding ``frame`` of a source (the video file itself for a video)."""
-    path_of = getattr(source, "path", None)
-    if callable(path_of):
-        return Path(path_of(frame))
-    display = str(getattr(source, "path_for_display", source))
-    if getattr(source, "kind", None) == "sequence":
-        return Path(output_path(display, frame))
-    return Path(display)
+    return Path(source.path(frame))
 
 
 def _default_bit_depth(job: RenderJob, frame: Frame) -> str | None:

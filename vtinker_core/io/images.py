@@ -1,0 +1,579 @@
+"""Image files through OpenImageIO: read, probe and (atomically) write one frame.
+
+Example::
+
+    from vtinker_core.io.images import probe_frame, read_frame, write_frame
+
+    info = probe_frame(Path("plate.1001.exr"))          # header only: size, channels, meta
+    frame = read_frame(Path("plate.1001.exr"))          # float32 pixels of the data window
+    depth = read_frame(Path("plate.1001.exr"), channels=["depth.Z"])
+    write_frame(Path("out.1001.exr"), frame)            # half EXR, ZIP, windows and tags kept
+    write_frame(Path("out.1001.dpx"), frame)            # 10-bit DPX
+
+Pixels come back as float32 H×W×C. Integer files are normalised to [0, 1] by their own code
+range, so a 10-bit DPX code ``k`` reads as exactly ``k / 1023`` (what OCIO's log transforms
+expect) and writes back as ``k``. Float files are returned as stored; nothing is clipped.
+
+Every write goes to a hidden temporary file in the destination folder
+(``.name.tmp-<random>.<ext>``) which is renamed over the final name only once OpenImageIO has
+written and closed it, so a failed or killed write never leaves a partial frame behind.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import OpenImageIO as oiio
+from numpy.typing import NDArray
+
+from vtinker_core.errors import ImageReadError, ImageWriteError
+from vtinker_core.frame import Frame, FrameMeta, Window
+
+__all__ = ["FrameInfo", "probe_frame", "read_frame", "write_frame"]
+
+# File format (by extension) → (OIIO format name, supported bit depths, default bit depth).
+_FORMATS: dict[str, tuple[str, tuple[str, ...], str]] = {
+    ".exr": ("openexr", ("half", "float"), "half"),
+    ".dpx": ("dpx", ("uint8", "uint10", "uint12", "uint16"), "uint10"),
+    ".tif": ("tiff", ("uint8", "uint16", "float"), "uint16"),
+    ".tiff": ("tiff", ("uint8", "uint16", "float"), "uint16"),
+    ".png": ("png", ("uint8", "uint16"), "uint8"),
+    ".jpg": ("jpeg", ("uint8",), "uint8"),
+    ".jpeg": ("jpeg", ("uint8",), "uint8"),
+}
+# bit depth → (OIIO storage type, bits per sample, largest code for integer types).
+_DEPTHS: dict[str, tuple[str, int, int]] = {
+    "uint8": ("uint8", 8, 255),
+    "uint10": ("uint16", 10, 1023),
+    "uint12": ("uint16", 12, 4095),
+    "uint16": ("uint16", 16, 65535),
+    "half": ("half", 16, 0),
+    "float": ("float", 32, 0),
+}
+_DATA_LAYERS = frozenset(
+    ("z", "depth", "zdepth", "forward", "backward", "motion", "motionvector", "vector",
+     "vectors", "mv", "p", "position", "n", "normal", "normals", "uv", "stmap")
+)  # fmt: skip
+_EXR_COMPRESSIONS = ("none", "rle", "zip", "zips", "piz", "pxr24", "b44", "b44a", "dwaa", "dwab")
+_EXR_LOSSLESS = ("none", "rle", "zip", "zips", "piz")
+_TIFF_COMPRESSIONS = ("none", "lzw", "zip", "packbits")
+
+
+@dataclass(frozen=True)
+class FrameInfo:
+    """What a file's header says, without reading its pixels.
+
+    Attributes:
+        width: data window width in pixels.
+        height: data window height in pixels.
+        channels: channel names as OpenImageIO reports them.
+        meta: windows, timing and attributes, as :func:`read_frame` would return them.
+    """
+
+    width: int
+    height: int
+    channels: tuple[str, ...]
+    meta: FrameMeta
+
+
+def probe_frame(path: str | Path) -> FrameInfo:
+    """Read only the header of an image file (subimage 0).
+
+    Args:
+        path: the image file.
+
+    Returns:
+        Its size, channel names and metadata.
+
+    Raises:
+        ImageReadError: the file is missing, a folder, empty, unreadable or not an image.
+    """
+    path = Path(path)
+    image = _open_input(path)
+    try:
+        spec = image.spec()
+    finally:
+        image.close()
+    return FrameInfo(spec.width, spec.height, tuple(spec.channelnames), _meta_from_spec(spec))
+
+
+def read_frame(path: str | Path, *, channels: Sequence[str] | None = None) -> Frame:
+    """Read an image file's data window as float32 pixels with its metadata.
+
+    Multi-part EXRs (several subimages) are read from subimage 0 only, the part a compositor
+    sees first; ``meta.attributes["oiio:subimages"]`` tells how many there are.
+
+    Args:
+        path: the image file (EXR, DPX, TIFF, PNG, JPEG, anything OpenImageIO reads).
+        channels: names of the channels to read, in the order wanted; all when ``None``.
+            EXR channels come in OpenImageIO's order: ``R G B A`` first, then the other
+            layers sorted by name (``depth.Z``, ``forward.u``, ...).
+
+    Returns:
+        The frame: float32 H×W×C pixels of the data window (integer files scaled to [0, 1],
+        float files as stored), channel names and :class:`FrameMeta`.
+
+    Raises:
+        ImageReadError: missing, a folder, empty, unreadable, corrupt or truncated file, a
+            deep image, or a requested channel the file does not have. The message names the
+            file and carries OpenImageIO's own explanation.
+    """
+    path = Path(path)
+    image = _open_input(path)
+    try:
+        spec = image.spec()
+        names = tuple(spec.channelnames)
+        if spec.deep or spec.depth > 1:
+            raise _read_error(
+                path,
+                "deep and volume images are not supported; "
+                "flatten it first (e.g. oiiotool --flatten)",
+                "deep",
+            )
+        wanted = tuple(channels) if channels is not None else names
+        missing = [name for name in wanted if name not in names]
+        if missing:
+            raise ImageReadError(
+                f"cannot read channel(s) {', '.join(missing)} from '{path}': "
+                f"it has {', '.join(names)}",
+                path=path,
+                reason="missing channels",
+            )
+        pixels = _read_pixels(image, spec, path)
+    finally:
+        image.close()
+    if wanted != names:
+        pixels = np.ascontiguousarray(pixels[:, :, [names.index(n) for n in wanted]])
+    return Frame(pixels, wanted, _meta_from_spec(spec))
+
+
+def write_frame(
+    path: str | Path,
+    frame: Frame,
+    *,
+    bit_depth: str | None = None,
+    compression: str | None = None,
+    tile_size: int | None = None,
+) -> None:
+    """Write a frame to an image file atomically; the format follows the extension.
+
+    EXR keeps every channel (in the frame's order), the data and display windows, and is
+    written half (default; depth, vector, position and normal layers such as ``depth.Z``,
+    ``Z``, ``forward.u``, ``P.x`` stay float unless ``bit_depth`` is given) or float,
+    scanline or tiled, ZIP-compressed unless ``compression`` says otherwise (a lossless
+    source compression is kept; lossy DWA/B44 only when asked).
+    DPX is 10-bit by default (8/12/16 too), TIFF 16-bit (8 or float too), PNG 8-bit (or 16),
+    JPEG 8-bit with 1 or 3 channels (quality 95, 4:4:4 unless the source says otherwise).
+    Non-EXR formats store only the data window's pixels. Integer formats clamp to [0, 1] and
+    round to the nearest code; float formats never clip (beyond ±65504 half holds ±inf).
+
+    Pixel aspect, frame rate, timecode and the other attributes of ``frame.meta`` are written
+    where the format takes them; OpenImageIO-internal (``oiio:*``) and other formats'
+    specific attributes are left out.
+
+    Args:
+        path: destination file; its folder must exist.
+        frame: the frame to write.
+        bit_depth: ``uint8``, ``uint10``, ``uint12``, ``uint16``, ``half`` or ``float``;
+            default: ``frame.meta.bit_depth`` when the format has it (a float depth the
+            format lacks becomes ``float``, 10/12-bit becomes 16-bit), else the format's
+            default.
+        compression: compression name as OpenImageIO spells it (``zip``, ``piz``, ``dwaa:45``,
+            ``lzw``...); default as described above.
+        tile_size: write a tiled EXR/TIFF with square tiles of this many pixels.
+
+    Raises:
+        ImageWriteError: unknown extension, unsupported bit depth, compression, channel count
+            or tile size, a missing folder, or any OpenImageIO / file-system failure. Nothing
+            is left under ``path`` (an older file there stays as it was) and no temporary file
+            remains.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _FORMATS:
+        raise _write_error(
+            path,
+            f"unknown image extension {path.suffix!r}; use one of {', '.join(sorted(_FORMATS))}",
+            "extension",
+        )
+    fmt, depths, default_depth = _FORMATS[suffix]
+    depth = _choose_bit_depth(path, fmt, depths, default_depth, bit_depth, frame.meta.bit_depth)
+    # Depth, vectors and positions stay float in a half EXR (HOSTS.md), unless asked otherwise.
+    mixed = depth == "half" and bit_depth is None and any(map(_is_data_channel, frame.channels))
+    spec = _output_spec(path, fmt, frame, depth, compression, tile_size)
+    if mixed:
+        spec.channelformats = tuple(
+            oiio.TypeDesc("float" if _is_data_channel(name) else "half") for name in frame.channels
+        )
+    data = _encode_pixels(frame.pixels, "float" if mixed else depth)
+    if not path.parent.is_dir():
+        raise _write_error(
+            path, f"the folder '{path.parent}' does not exist; create it first", "no folder"
+        )
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise _write_error(
+            path,
+            f"permission denied for the folder '{path.parent}'; "
+            "check its permissions or choose another output folder",
+            "permission",
+        )
+    temp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}{path.suffix}")
+    try:
+        _write_with_oiio(temp, path, spec, data)
+        os.replace(temp, path)
+    except OSError as err:
+        raise _write_error(path, str(err.strerror or err), str(err)) from err
+    finally:
+        temp.unlink(missing_ok=True)
+
+
+def _read_error(path: Path, problem: str, reason: str) -> ImageReadError:
+    return ImageReadError(f"cannot read '{path}': {problem}", path=path, reason=reason)
+
+
+def _write_error(path: Path, problem: str, reason: str) -> ImageWriteError:
+    return ImageWriteError(f"cannot write '{path}': {problem}", path=path, reason=reason)
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def _open_input(path: Path) -> Any:
+    """An open ``oiio.ImageInput``, after plain file checks that give clearer messages."""
+    try:
+        stat = path.stat()
+        if path.is_dir():
+            raise _read_error(
+                path,
+                "it is a folder, not an image file; "
+                "give a file or a sequence pattern such as name.####.exr",
+                "folder",
+            )
+        if stat.st_size == 0:
+            raise _read_error(
+                path,
+                "the file is empty (0 bytes), probably an unfinished "
+                "write or copy; render or copy it again",
+                "empty",
+            )
+        with path.open("rb"):
+            pass
+    except FileNotFoundError as err:
+        raise _read_error(path, "no such file", "missing") from err
+    except PermissionError as err:
+        raise _read_error(
+            path, "permission denied; check the file's permissions", "permission"
+        ) from err
+    except OSError as err:
+        raise _read_error(path, str(err.strerror or err), str(err)) from err
+    image = oiio.ImageInput.open(str(path))
+    if image is None:
+        message = oiio.geterror() or "not an image OpenImageIO can read"
+        raise _read_error(path, message, message)
+    return image
+
+
+def _read_pixels(image: Any, spec: Any, path: Path) -> NDArray[np.float32]:
+    """All channels of subimage 0 as float32 H×W×C; unsigned codes k read as k / top."""
+    storage = str(spec.format)
+    native = storage in ("uint8", "uint16")
+    pixels = image.read_image(0, 0, 0, spec.nchannels, storage if native else "float")
+    if pixels is None:
+        message = image.geterror() or oiio.geterror() or "unknown error"
+        raise _read_error(path, f"{message} (the file is corrupt or truncated)", message)
+    pixels = np.asarray(pixels)
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    if native:
+        # Divide ourselves (OIIO multiplies by 1/top, one ulp off k/top). OIIO widens 10- and
+        # 12-bit codes to 16 bits by bit replication; rounding recovers the code exactly.
+        top = _DEPTHS[_bit_depth_of(spec)][2]
+        codes = pixels.astype(np.float64)
+        if top != np.iinfo(pixels.dtype).max:
+            codes = np.rint(codes * (top / 65535.0))
+        pixels = codes / top
+    return np.ascontiguousarray(pixels, dtype=np.float32)
+
+
+def _bit_depth_of(spec: Any) -> str:
+    """Our name for a spec's on-disk sample type (the first channel's, if they differ)."""
+    name = str(spec.channelformats[0] if spec.channelformats else spec.format)
+    bits = spec.get_int_attribute("oiio:BitsPerSample", 0)
+    if name == "uint16" and bits in (10, 12):
+        return f"uint{bits}"
+    signed = {"int8": "uint8", "int16": "uint16", "int32": "uint32"}
+    return name if name in _DEPTHS or name == "uint32" else signed.get(name, "float")
+
+
+def _meta_from_spec(spec: Any) -> FrameMeta:
+    attributes = {a.name: a.value for a in spec.extra_attribs}
+    compression = attributes.pop("compression", None)
+    return FrameMeta(
+        data_window=Window(spec.x, spec.y, spec.width, spec.height),
+        display_window=Window(spec.full_x, spec.full_y, spec.full_width, spec.full_height),
+        pixel_aspect=float(attributes.pop("PixelAspectRatio", 1.0)),
+        timecode=_decode_timecode(attributes.pop("smpte:TimeCode", None)),
+        fps=_decode_fps(attributes.pop("FramesPerSecond", None), attributes.get("dpx:FrameRate")),
+        compression=str(compression) if compression else None,
+        bit_depth=_bit_depth_of(spec),
+        attributes=attributes,
+    )
+
+
+# --- writing ---------------------------------------------------------------------------------
+
+
+def _choose_bit_depth(
+    path: Path,
+    fmt: str,
+    depths: tuple[str, ...],
+    default: str,
+    asked: str | None,
+    source: str,
+) -> str:
+    if asked is not None:
+        if asked not in depths:
+            raise _write_error(
+                path,
+                f"{fmt} files cannot be {asked!r}; use one of {', '.join(depths)}",
+                "bit depth",
+            )
+        return asked
+    if source in depths:
+        return source
+    if source in ("half", "float", "uint32") and "float" in depths:
+        return "float"
+    if source in ("uint10", "uint12", "uint16", "uint32") and "uint16" in depths:
+        return "uint16"
+    return default
+
+
+def _output_spec(
+    path: Path,
+    fmt: str,
+    frame: Frame,
+    depth: str,
+    compression: str | None,
+    tile_size: int | None,
+) -> Any:
+    height, width, nchannels = frame.pixels.shape
+    data, display = frame.meta.data_window, frame.meta.display_window
+    if data.shape != (height, width):
+        raise _write_error(
+            path,
+            f"the frame's pixels are {width}x{height} but its data window is "
+            f"{data.width}x{data.height}; update the frame's meta windows",
+            "window",
+        )
+    if fmt == "jpeg" and nchannels not in (1, 3):
+        raise _write_error(
+            path,
+            f"JPEG holds 1 or 3 channels, the frame has {', '.join(frame.channels)}; "
+            "select R, G, B or write PNG, TIFF or EXR",
+            "channels",
+        )
+    storage, bits, _top = _DEPTHS[depth]
+    spec = oiio.ImageSpec(width, height, nchannels, storage)
+    spec.channelnames = frame.channels
+    if fmt == "openexr":
+        spec.x, spec.y = data.x, data.y
+        spec.full_x, spec.full_y = display.x, display.y
+        spec.full_width, spec.full_height = display.width, display.height
+    if tile_size is not None:
+        if fmt not in ("openexr", "tiff") or tile_size < 1:
+            raise _write_error(
+                path,
+                f"tiles need an EXR or TIFF file and a positive tile size, got {tile_size} "
+                f"for {fmt}",
+                "tile size",
+            )
+        spec.tile_width = spec.tile_height = tile_size
+    if storage == "uint16" or fmt == "dpx":
+        spec.attribute("oiio:BitsPerSample", bits)
+    _write_attributes(spec, fmt, frame.meta)
+    chosen = _choose_compression(path, fmt, depth, compression, frame.meta.compression)
+    if chosen:
+        spec.attribute("compression", chosen)
+    if fmt == "jpeg" and "jpeg:subsampling" not in frame.meta.attributes:
+        spec.attribute("jpeg:subsampling", "4:4:4")  # reference frames: keep full chroma
+    return spec
+
+
+def _choose_compression(
+    path: Path, fmt: str, depth: str, asked: str | None, source: str | None
+) -> str | None:
+    valid = {"openexr": _EXR_COMPRESSIONS, "tiff": _TIFF_COMPRESSIONS}.get(fmt)
+    if asked is not None:
+        if fmt == "dpx" and asked != "none":
+            raise _write_error(
+                path, "DPX files are not compressed; leave compression unset", "compression"
+            )
+        if valid is not None and asked.split(":")[0].lower() not in valid:
+            raise _write_error(
+                path,
+                f"unknown {fmt} compression {asked!r}; use one of {', '.join(valid)}",
+                "compression",
+            )
+        return asked
+    if fmt == "jpeg":
+        return "jpeg:95"
+    if valid is None:
+        return None
+    # Keep the source's compression only when it is lossless for this file (PXR24 rounds
+    # float to 24 bits but is exact for half).
+    kept = (source or "").split(":")[0].lower()
+    if fmt == "openexr":
+        keepable = _EXR_LOSSLESS + (("pxr24",) if depth == "half" else ())
+    else:
+        keepable = _TIFF_COMPRESSIONS
+    return kept if kept in keepable else "zip"
+
+
+def _is_data_channel(name: str) -> bool:
+    """Whether a channel holds data that half would round badly (depth, vectors, positions)."""
+    layer, _, channel = name.rpartition(".")
+    return (layer or channel).lower() in _DATA_LAYERS
+
+
+def _encode_pixels(pixels: NDArray[np.float32], depth: str) -> NDArray[Any]:
+    """The array handed to OIIO: codes for integer depths, half/float values otherwise."""
+    if depth == "float":
+        return np.ascontiguousarray(pixels, dtype=np.float32)
+    if depth == "half":
+        with np.errstate(over="ignore"):
+            return np.ascontiguousarray(pixels, dtype=np.float16)
+    storage, _bits, top = _DEPTHS[depth]
+    codes = np.rint(np.clip(np.nan_to_num(pixels, nan=0.0), 0.0, 1.0) * top)
+    if storage == "uint16" and top != 65535:
+        # Hand OIIO the 16-bit value whose 10/12-bit code is exactly `codes`.
+        codes = np.rint(codes * (65535.0 / top))
+    return np.ascontiguousarray(codes, dtype=np.uint8 if storage == "uint8" else np.uint16)
+
+
+def _write_with_oiio(temp: Path, path: Path, spec: Any, data: NDArray[Any]) -> None:
+    output = oiio.ImageOutput.create(str(temp))
+    if output is None:
+        message = oiio.geterror() or "no writer for this format"
+        raise _write_error(path, message, message)
+    ok = output.open(str(temp), spec) and output.write_image(data)
+    message = output.geterror() if not ok else ""
+    closed = output.close()
+    if ok and not closed:
+        message = output.geterror() or "OpenImageIO could not finish the file"
+    if not ok or not closed:
+        raise _write_error(path, message or "unknown OpenImageIO error", message)
+    with temp.open("rb+") as handle:
+        os.fsync(handle.fileno())
+
+
+# --- metadata: timecode, frame rate, attributes ----------------------------------------------
+
+# Attributes that describe one file's layout (and are rewritten by the writer) or that
+# FrameMeta carries as fields; copying them from a source would contradict the new file.
+_LAYOUT_KEYS = frozenset(
+    ("compression", "PixelAspectRatio", "FramesPerSecond", "smpte:TimeCode", "XResolution",
+     "YResolution", "ResolutionUnit", "planarconfig", "dpx:TimeCode", "dpx:FrameRate",
+     "dpx:ImageDescriptor", "dpx:Packing", "dpx:EndOfLinePadding", "dpx:EndOfImagePadding",
+     "openexr:chunkCount", "tiff:Compression", "tiff:PhotometricInterpretation",
+     "tiff:PlanarConfiguration", "tiff:RowsPerStrip")
+)  # fmt: skip
+_FORMAT_PREFIXES = ("openexr", "dpx", "tiff", "png", "jpeg", "cineon", "targa", "bmp", "webp")
+_MATRIX_KEYS = frozenset({"worldToCamera", "worldToNDC", "worldToScreen"})
+# Common NTSC-family rates stored as floats (DPX) snap to their exact fractions.
+_KNOWN_RATES = tuple(Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120))
+
+
+def _decode_timecode(value: Any) -> str | None:
+    """``HH:MM:SS:FF`` (``;FF`` when drop-frame) from OIIO's SMPTE timecode (BCD, 12M)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return value or None
+    word = int(value[0] if isinstance(value, (tuple, list)) else value)
+
+    def bcd(shift: int, tens_mask: int) -> int:
+        return ((word >> (shift + 4)) & tens_mask) * 10 + ((word >> shift) & 0xF)
+
+    separator = ";" if word & 0x40 else ":"
+    return f"{bcd(24, 0x3):02d}:{bcd(16, 0x7):02d}:{bcd(8, 0x7):02d}{separator}{bcd(0, 0x3):02d}"
+
+
+def _encode_timecode(timecode: str) -> tuple[int, int] | None:
+    """OIIO's timecode value for ``HH:MM:SS:FF`` / ``HH:MM:SS;FF``; None if malformed."""
+    text = timecode.strip()
+    parts = text.replace(";", ":").split(":")
+    if len(parts) != 4 or not all(p.isdigit() and len(p) <= 2 for p in parts):
+        return None
+    word = 0
+    for value, shift in zip((int(p) for p in parts), (24, 16, 8, 0), strict=True):
+        word |= ((value // 10) << (shift + 4)) | ((value % 10) << shift)
+    if ";" in text:
+        word |= 0x40
+    return (word, 0)
+
+
+def _decode_fps(value: Any, dpx_rate: Any = None) -> Fraction | None:
+    """The exact rate from ``FramesPerSecond`` (rational) or DPX's float frame rate."""
+    if isinstance(value, (tuple, list)) and len(value) == 2 and value[1]:
+        return Fraction(int(value[0]), int(value[1]))
+    rate = value if isinstance(value, (int, float)) else dpx_rate
+    if not isinstance(rate, (int, float)) or rate <= 0:
+        return None
+    for known in _KNOWN_RATES:
+        if abs(float(known) - rate) < 1e-3:
+            return known
+    return Fraction(rate).limit_denominator(1001)
+
+
+def _write_attributes(spec: Any, fmt: str, meta: FrameMeta) -> None:
+    """Put meta's fields and the attributes right for ``fmt`` onto an output spec."""
+    others = tuple(f"{p}:" for p in _FORMAT_PREFIXES if p != fmt)
+    for name, value in meta.attributes.items():
+        if name in _LAYOUT_KEYS or name.startswith(("oiio:", *others)):
+            continue
+        _set_typed_attribute(spec, name, value)
+    spec.attribute("PixelAspectRatio", float(meta.pixel_aspect))
+    if meta.fps is not None:
+        fps = Fraction(meta.fps)
+        spec.attribute("FramesPerSecond", "rational", (fps.numerator, fps.denominator))
+        if fmt == "dpx":
+            spec.attribute("dpx:FrameRate", float(fps))
+    encoded = _encode_timecode(meta.timecode) if meta.timecode else None
+    if encoded is not None:
+        spec.attribute("smpte:TimeCode", "timecode", encoded)
+
+
+def _set_typed_attribute(spec: Any, name: str, value: Any) -> None:
+    """Write a python value with the OIIO type it most likely had; skip what has none."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, np.ndarray):
+        value = tuple(value.ravel().tolist())
+    if isinstance(value, Fraction):
+        spec.attribute(name, "rational", (value.numerator, value.denominator))
+    elif isinstance(value, (bool, int, float, str)):
+        spec.attribute(name, int(value) if isinstance(value, bool) else value)
+    elif isinstance(value, (tuple, list)) and value:
+        items = tuple(value)
+        if all(isinstance(v, str) for v in items):
+            type_name = f"string[{len(items)}]"
+        elif all(isinstance(v, int) for v in items):
+            type_name = "keycode" if name == "smpte:KeyCode" else f"int[{len(items)}]"
+        elif all(isinstance(v, (int, float)) for v in items):
+            items = tuple(float(v) for v in items)
+            if name in _MATRIX_KEYS or len(items) == 16:
+                type_name = "matrix"
+            elif name == "screenWindowCenter":
+                type_name = "float2"
+            else:
+                type_name = f"float[{len(items)}]"
+        else:
+            return
+        spec.attribute(name, type_name, items)
