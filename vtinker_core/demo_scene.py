@@ -41,6 +41,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vtinker_core.frame import Frame, FrameMeta, Pixels, Window
+from vtinker_core.timecode import advance_timecode
 
 #: Channel names of the demo frames.
 DEMO_CHANNELS = ("R", "G", "B", "A")
@@ -303,19 +304,11 @@ def _meta(width: int, height: int, index: int) -> FrameMeta:
         data_window=window,
         display_window=window,
         pixel_aspect=1.0,
-        timecode=_timecode(index),
+        timecode=advance_timecode(DEMO_START_TIMECODE, index, Fraction(DEMO_FPS)),
         fps=Fraction(DEMO_FPS),
         bit_depth="half",
         attributes={"Software": "VTinker Retime demo scene"},
     )
-
-
-def _timecode(index: int) -> str:
-    """Non-drop-frame timecode of frame ``index`` counted from 01:00:00:00 at 24 fps."""
-    total = 3600 * DEMO_FPS + index
-    frames = total % DEMO_FPS
-    seconds = total // DEMO_FPS
-    return f"{seconds // 3600 % 24:02d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}:{frames:02d}"
 
 
 def _edge(inside: NDArray[np.float32], softness: float) -> NDArray[np.float32]:

@@ -17,6 +17,8 @@ expect) and writes back as ``k``. Float files are returned as stored; nothing is
 Every write goes to a hidden temporary file in the destination folder
 (``.name.tmp-<random>.<ext>``) which is renamed over the final name only once OpenImageIO has
 written and closed it, so a failed or killed write never leaves a partial frame behind.
+
+Timecode, frame-rate and attribute translation lives in :mod:`vtinker_core.io.image_meta`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ import os
 import secrets
 from collections.abc import Sequence
 from dataclasses import dataclass
-from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -34,7 +35,8 @@ import OpenImageIO as oiio
 from numpy.typing import NDArray
 
 from vtinker_core.errors import ImageReadError, ImageWriteError
-from vtinker_core.frame import Frame, FrameMeta, Window
+from vtinker_core.frame import Frame, FrameMeta
+from vtinker_core.io.image_meta import _meta_from_spec, _write_attributes
 
 __all__ = ["FrameInfo", "probe_frame", "read_frame", "write_frame"]
 
@@ -101,7 +103,8 @@ def probe_frame(path: str | Path) -> FrameInfo:
         spec = image.spec()
     finally:
         image.close()
-    return FrameInfo(spec.width, spec.height, tuple(spec.channelnames), _meta_from_spec(spec))
+    meta = _meta_from_spec(spec, _bit_depth_of(spec))
+    return FrameInfo(spec.width, spec.height, tuple(spec.channelnames), meta)
 
 
 def read_frame(path: str | Path, *, channels: Sequence[str] | None = None) -> Frame:
@@ -151,7 +154,7 @@ def read_frame(path: str | Path, *, channels: Sequence[str] | None = None) -> Fr
         image.close()
     if wanted != names:
         pixels = np.ascontiguousarray(pixels[:, :, [names.index(n) for n in wanted]])
-    return Frame(pixels, wanted, _meta_from_spec(spec))
+    return Frame(pixels, wanted, _meta_from_spec(spec, _bit_depth_of(spec)))
 
 
 def write_frame(
@@ -312,21 +315,6 @@ def _bit_depth_of(spec: Any) -> str:
     return name if name in _DEPTHS or name == "uint32" else signed.get(name, "float")
 
 
-def _meta_from_spec(spec: Any) -> FrameMeta:
-    attributes = {a.name: a.value for a in spec.extra_attribs}
-    compression = attributes.pop("compression", None)
-    return FrameMeta(
-        data_window=Window(spec.x, spec.y, spec.width, spec.height),
-        display_window=Window(spec.full_x, spec.full_y, spec.full_width, spec.full_height),
-        pixel_aspect=float(attributes.pop("PixelAspectRatio", 1.0)),
-        timecode=_decode_timecode(attributes.pop("smpte:TimeCode", None)),
-        fps=_decode_fps(attributes.pop("FramesPerSecond", None), attributes.get("dpx:FrameRate")),
-        compression=str(compression) if compression else None,
-        bit_depth=_bit_depth_of(spec),
-        attributes=attributes,
-    )
-
-
 # --- writing ---------------------------------------------------------------------------------
 
 
@@ -471,109 +459,3 @@ def _write_with_oiio(temp: Path, path: Path, spec: Any, data: NDArray[Any]) -> N
         raise _write_error(path, message or "unknown OpenImageIO error", message)
     with temp.open("rb+") as handle:
         os.fsync(handle.fileno())
-
-
-# --- metadata: timecode, frame rate, attributes ----------------------------------------------
-
-# Attributes that describe one file's layout (and are rewritten by the writer) or that
-# FrameMeta carries as fields; copying them from a source would contradict the new file.
-_LAYOUT_KEYS = frozenset(
-    ("compression", "PixelAspectRatio", "FramesPerSecond", "smpte:TimeCode", "XResolution",
-     "YResolution", "ResolutionUnit", "planarconfig", "dpx:TimeCode", "dpx:FrameRate",
-     "dpx:ImageDescriptor", "dpx:Packing", "dpx:EndOfLinePadding", "dpx:EndOfImagePadding",
-     "openexr:chunkCount", "tiff:Compression", "tiff:PhotometricInterpretation",
-     "tiff:PlanarConfiguration", "tiff:RowsPerStrip")
-)  # fmt: skip
-_FORMAT_PREFIXES = ("openexr", "dpx", "tiff", "png", "jpeg", "cineon", "targa", "bmp", "webp")
-_MATRIX_KEYS = frozenset({"worldToCamera", "worldToNDC", "worldToScreen"})
-# Common NTSC-family rates stored as floats (DPX) snap to their exact fractions.
-_KNOWN_RATES = tuple(Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120))
-
-
-def _decode_timecode(value: Any) -> str | None:
-    """``HH:MM:SS:FF`` (``;FF`` when drop-frame) from OIIO's SMPTE timecode (BCD, 12M)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value or None
-    word = int(value[0] if isinstance(value, (tuple, list)) else value)
-
-    def bcd(shift: int, tens_mask: int) -> int:
-        return ((word >> (shift + 4)) & tens_mask) * 10 + ((word >> shift) & 0xF)
-
-    separator = ";" if word & 0x40 else ":"
-    return f"{bcd(24, 0x3):02d}:{bcd(16, 0x7):02d}:{bcd(8, 0x7):02d}{separator}{bcd(0, 0x3):02d}"
-
-
-def _encode_timecode(timecode: str) -> tuple[int, int] | None:
-    """OIIO's timecode value for ``HH:MM:SS:FF`` / ``HH:MM:SS;FF``; None if malformed."""
-    text = timecode.strip()
-    parts = text.replace(";", ":").split(":")
-    if len(parts) != 4 or not all(p.isdigit() and len(p) <= 2 for p in parts):
-        return None
-    word = 0
-    for value, shift in zip((int(p) for p in parts), (24, 16, 8, 0), strict=True):
-        word |= ((value // 10) << (shift + 4)) | ((value % 10) << shift)
-    if ";" in text:
-        word |= 0x40
-    return (word, 0)
-
-
-def _decode_fps(value: Any, dpx_rate: Any = None) -> Fraction | None:
-    """The exact rate from ``FramesPerSecond`` (rational) or DPX's float frame rate."""
-    if isinstance(value, (tuple, list)) and len(value) == 2 and value[1]:
-        return Fraction(int(value[0]), int(value[1]))
-    rate = value if isinstance(value, (int, float)) else dpx_rate
-    if not isinstance(rate, (int, float)) or rate <= 0:
-        return None
-    for known in _KNOWN_RATES:
-        if abs(float(known) - rate) < 1e-3:
-            return known
-    return Fraction(rate).limit_denominator(1001)
-
-
-def _write_attributes(spec: Any, fmt: str, meta: FrameMeta) -> None:
-    """Put meta's fields and the attributes right for ``fmt`` onto an output spec."""
-    others = tuple(f"{p}:" for p in _FORMAT_PREFIXES if p != fmt)
-    for name, value in meta.attributes.items():
-        if name in _LAYOUT_KEYS or name.startswith(("oiio:", *others)):
-            continue
-        _set_typed_attribute(spec, name, value)
-    spec.attribute("PixelAspectRatio", float(meta.pixel_aspect))
-    if meta.fps is not None:
-        fps = Fraction(meta.fps)
-        spec.attribute("FramesPerSecond", "rational", (fps.numerator, fps.denominator))
-        if fmt == "dpx":
-            spec.attribute("dpx:FrameRate", float(fps))
-    encoded = _encode_timecode(meta.timecode) if meta.timecode else None
-    if encoded is not None:
-        spec.attribute("smpte:TimeCode", "timecode", encoded)
-
-
-def _set_typed_attribute(spec: Any, name: str, value: Any) -> None:
-    """Write a python value with the OIIO type it most likely had; skip what has none."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, np.ndarray):
-        value = tuple(value.ravel().tolist())
-    if isinstance(value, Fraction):
-        spec.attribute(name, "rational", (value.numerator, value.denominator))
-    elif isinstance(value, (bool, int, float, str)):
-        spec.attribute(name, int(value) if isinstance(value, bool) else value)
-    elif isinstance(value, (tuple, list)) and value:
-        items = tuple(value)
-        if all(isinstance(v, str) for v in items):
-            type_name = f"string[{len(items)}]"
-        elif all(isinstance(v, int) for v in items):
-            type_name = "keycode" if name == "smpte:KeyCode" else f"int[{len(items)}]"
-        elif all(isinstance(v, (int, float)) for v in items):
-            items = tuple(float(v) for v in items)
-            if name in _MATRIX_KEYS or len(items) == 16:
-                type_name = "matrix"
-            elif name == "screenWindowCenter":
-                type_name = "float2"
-            else:
-                type_name = f"float[{len(items)}]"
-        else:
-            return
-        spec.attribute(name, type_name, items)
