@@ -197,3 +197,32 @@ def test_the_installed_console_script_runs() -> None:
         [sys.executable, "-m", "vtinker_core.cli", "--version"], capture_output=True, text=True
     )
     assert version.stdout.startswith("vtinker ")
+
+
+def test_a_cancel_file_stops_the_render_after_the_current_frame(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _write_plates(tmp_path / "src")
+    out = tmp_path / "out" / "r.####.exr"
+    stop = tmp_path / "stop"
+    stop.write_text("")  # present from the start: the render stops before its first frame
+    code = main(
+        [
+            "render",
+            source,
+            "-o",
+            str(out),
+            "--multiply",
+            "4",
+            "--engine",
+            "blend",
+            "--progress",
+            "json",
+            "--cancel-file",
+            str(stop),
+        ]
+    )
+    records = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert code == 130
+    assert records[-1]["event"] == "error" and records[-1]["cancelled"] is True
+    assert not out.parent.exists() or not list(out.parent.glob("*.exr"))

@@ -95,6 +95,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--progress", choices=("bar", "json", "none"), default="bar", help="progress display"
     )
     render.add_argument("--force", action="store_true", help="re-render frames already on disk")
+    render.add_argument(
+        "--cancel-file",
+        default=None,
+        help="stop after the current frame once this file exists (a cancel that also works "
+        "on Windows, where hosts cannot send SIGTERM)",
+    )
     render.add_argument("--save-job", default=None, help="write the job JSON here and exit")
     _add_engine_options(render)
 
@@ -257,6 +263,21 @@ def _install_cancel_handlers(cancel: threading.Event) -> None:
         signal.signal(signal.SIGTERM, handler)
 
 
+def _watch_cancel_file(path: Path, cancel: threading.Event) -> None:
+    """Set ``cancel`` as soon as ``path`` exists (polled four times a second)."""
+
+    if path.exists():
+        cancel.set()
+        return
+
+    def watch() -> None:
+        while not cancel.wait(0.25):
+            if path.exists():
+                cancel.set()
+
+    threading.Thread(target=watch, name="vtinker-cancel-file", daemon=True).start()
+
+
 # -------------------------------------------------------------------------------- commands
 
 
@@ -271,6 +292,8 @@ def cmd_render(args: argparse.Namespace, reporter: Any) -> int:
         return 0
     cancel = threading.Event()
     _install_cancel_handlers(cancel)
+    if args.cancel_file:
+        _watch_cancel_file(Path(args.cancel_file), cancel)
     render_job(job, frames=args.frames, progress=reporter, cancel=cancel, force=args.force)
     return 0
 
