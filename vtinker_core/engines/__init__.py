@@ -135,7 +135,7 @@ def create_engine(name: str, checkpoint: str | Path | None = None, **options: An
         module = importlib.import_module(module_name)
     except ImportError as err:
         raise EngineError(f"the {choice.name} engine is not available: {err}") from err
-    cls = getattr(module, class_name)
+    cls: type[Engine] = getattr(module, class_name)
     if choice.checkpoint is not None:
-        return cls(choice.checkpoint, **options)  # type: ignore[no-any-return]
-    return cls(**options)  # type: ignore[no-any-return]
+        return cls(choice.checkpoint, **options)  # type: ignore[call-arg]
+    return cls(**options)
