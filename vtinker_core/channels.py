@@ -84,6 +84,9 @@ def warp_channels(
         result = source0
     elif t >= 1.0:
         result = source1
+    elif not (motion.forward.any() or motion.backward.any()):
+        # No motion (the blend and nearest engines): a plain cross-fade, no splatting.
+        result = (1.0 - t) * source0 + t * source1
     else:
         shape = source0.shape[:2]
         w0 = _weights(motion.occlusion0, shape)

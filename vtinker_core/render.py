@@ -338,27 +338,36 @@ class FrameRenderer:
         model_rgb = self._synthesize(state, t)
         engine_linear = self.pipeline.from_model(model_rgb, self.linear_cs)
 
-        # Values the model encoding cannot carry travel by motion-compensated blending.
+        # Values the model encoding cannot carry (highlights, negatives) and every channel
+        # besides RGB travel together by one motion-compensated blend in linear light.
         m0, m1 = state.model
+        carry_hdr = bool(m0.outside.any() or m1.outside.any())
+        others = [i for i in range(len(f0.channels)) if i not in rgb_idx]
+        side0: list[Pixels] = []
+        side1: list[Pixels] = []
+        if carry_hdr:
+            side0 += [m0.linear, m0.outside[:, :, None].astype(np.float32)]
+            side1 += [m1.linear, m1.outside[:, :, None].astype(np.float32)]
+        if others:
+            side0.append(f0.pixels[:, :, others])
+            side1.append(f1.pixels[:, :, others])
+        carried = (
+            warp_channels(
+                np.concatenate(side0, axis=2), np.concatenate(side1, axis=2), state.motion, t
+            )
+            if side0
+            else None
+        )
         linear = engine_linear
-        if m0.outside.any() or m1.outside.any():
-            carry0 = np.concatenate([m0.linear, m0.outside[:, :, None].astype(np.float32)], axis=2)
-            carry1 = np.concatenate([m1.linear, m1.outside[:, :, None].astype(np.float32)], axis=2)
-            carried = warp_channels(carry0, carry1, state.motion, t)
+        if carried is not None and carry_hdr:
             weight = np.clip(carried[:, :, 3:4] * 2.0, 0.0, 1.0)
             linear = engine_linear * (1.0 - weight) + carried[:, :, :3] * weight
         rgb_out = self.pipeline.linear_to(linear.astype(np.float32), self.output_cs)
 
         pixels = np.empty_like(f0.pixels)
         pixels[:, :, rgb_idx] = rgb_out
-        others = [i for i in range(len(f0.channels)) if i not in rgb_idx]
-        if others:
-            pixels[:, :, others] = warp_channels(
-                np.ascontiguousarray(f0.pixels[:, :, others]),
-                np.ascontiguousarray(f1.pixels[:, :, others]),
-                state.motion,
-                t,
-            )
+        if carried is not None and others:
+            pixels[:, :, others] = carried[:, :, 4:] if carry_hdr else carried
         channels = f0.channels
         if self.job.output.vectors:
             pixels = np.concatenate([pixels, motion_vectors(state.motion, t, step)], axis=2)
