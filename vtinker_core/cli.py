@@ -112,6 +112,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--checkpoint", default=None)
     demo.add_argument("--multiply", type=int, default=4, help="slow-motion factor (default 4)")
     demo.add_argument("--progress", choices=("bar", "json", "none"), default="bar")
+
+    from vtinker_core.evaluate.cli import add_evaluate_parser
+    from vtinker_core.train.cli import add_train_parser
+
+    add_train_parser(sub)
+    add_evaluate_parser(sub)
     return parser
 
 
@@ -360,6 +366,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             return cmd_pair(args)
         if args.command == "info":
             return cmd_info()
+        if args.command == "train":
+            from vtinker_core.train.cli import run_train
+
+            return run_train(args)
+        if args.command == "evaluate":
+            from vtinker_core.evaluate.cli import run_evaluate
+
+            return run_evaluate(args)
         return cmd_demo(args, reporter)
     except RenderCancelledError as err:
         reporter.error(str(err), kind=type(err).__name__, cancelled=True)
