@@ -226,3 +226,57 @@ def test_a_cancel_file_stops_the_render_after_the_current_frame(
     assert code == 130
     assert records[-1]["event"] == "error" and records[-1]["cancelled"] is True
     assert not out.parent.exists() or not list(out.parent.glob("*.exr"))
+
+
+def test_a_video_retimes_to_a_video_and_to_a_sequence(tmp_path: Path) -> None:
+    from fractions import Fraction
+
+    from vtinker_core.io import VideoReader, write_video
+
+    frames = []
+    for i in range(3):
+        px = np.full((32, 48, 3), 0.25, np.float32)
+        px[8:24, 4 + 6 * i : 16 + 6 * i] = 0.9
+        frames.append(px)
+    clip = tmp_path / "clip.mp4"
+    write_video(clip, frames, Fraction(25))
+    slow = tmp_path / "slow.mp4"
+    assert (
+        main(
+            [
+                "render",
+                str(clip),
+                "-o",
+                str(slow),
+                "--multiply",
+                "2",
+                "--engine",
+                "blend",
+                "--progress",
+                "none",
+            ]
+        )
+        == 0
+    )
+    with VideoReader(slow) as reader:
+        assert reader.frame_count == 5
+        assert reader.fps == Fraction(25)
+    seq = tmp_path / "seq" / "clip.####.png"
+    assert (
+        main(
+            [
+                "render",
+                str(clip),
+                "-o",
+                str(seq),
+                "--speed",
+                "50",
+                "--engine",
+                "blend",
+                "--progress",
+                "none",
+            ]
+        )
+        == 0
+    )
+    assert sorted(p.name for p in seq.parent.iterdir()) == [f"clip.{i:04d}.png" for i in range(5)]

@@ -140,7 +140,7 @@ def _check_not_overwriting_inputs(
     job: RenderJob, source: FrameSource, outputs: Sequence[int]
 ) -> None:
     inputs = {source_file(source, f).resolve() for f in source.frames}
-    is_video = job.output.extension in VIDEO_EXTENSIONS
+    is_video = f".{job.output.extension}" in VIDEO_EXTENSIONS
     candidates = (
         [Path(job.output.path)]
         if is_video
@@ -464,7 +464,7 @@ def render_job(
     plan = plan_render(job, source, cuts)
     selected = _select_frames(plan, frames)
     _check_not_overwriting_inputs(job, source, selected)
-    is_video = job.output.extension in VIDEO_EXTENSIONS
+    is_video = f".{job.output.extension}" in VIDEO_EXTENSIONS
     if is_video and frames:
         raise JobError(
             "--frames cannot split a video output; render an image sequence for farm chunks",
