@@ -1,6 +1,6 @@
 """Shared helpers for the model tests: the official state-dict spec and synthetic checkpoints.
 
-Checkpoints are generated from ``shared/design/vtinker_state_dict.json`` (not from our own
+Checkpoints are generated from ``tests/data/vtinker_state_dict.json`` (not from our own
 modules), so a test that loads them checks our module tree against the official key list.
 """
 
@@ -15,11 +15,9 @@ from pathlib import Path
 import pytest
 import torch
 
-SPEC_CANDIDATES = (
-    Path(__file__).resolve().parents[1] / "shared" / "design" / "vtinker_state_dict.json",
-    Path(__file__).resolve().parents[2] / "shared" / "design" / "vtinker_state_dict.json",
-    Path("/work/shared/design/vtinker_state_dict.json"),
-)
+# A copy of shared/design/vtinker_state_dict.json (every key and shape of the official
+# checkpoints) lives beside the tests, so checkpoint tests never depend on the design folder.
+SPEC_PATH = Path(__file__).resolve().parent / "data" / "vtinker_state_dict.json"
 
 VTINKER_SECTION = "vtinker_modelVFI"
 STAGE1_SECTION = "stage1_UPR_ReDesign_Model"
@@ -36,12 +34,8 @@ def single_torch_thread():
 
 @cache
 def load_spec() -> dict:
-    """The parsed JSON spec (skips the calling test when the design folder is absent)."""
-    for path in SPEC_CANDIDATES:
-        if path.is_file():
-            return json.loads(path.read_text())
-    pytest.skip("shared/design/vtinker_state_dict.json is not available")
-    raise AssertionError  # pragma: no cover
+    """The parsed JSON spec of the official checkpoints."""
+    return json.loads(SPEC_PATH.read_text())
 
 
 def spec_entries(section: str = VTINKER_SECTION) -> list[tuple[str, tuple[int, ...], str]]:
