@@ -21,6 +21,8 @@ LIGHT_MODULES = [
     "vtinker_core.progress",
     "vtinker_core.engines",
     "vtinker_core.engines.simple",
+    "vtinker_core.render_lock",
+    "vtinker_core.frame_renderer",
     "vtinker_core.cli",
 ]
 

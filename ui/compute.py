@@ -190,14 +190,14 @@ class PreviewSession:
     """
 
     def __init__(self, job: RenderJob, spec: SourceSpec) -> None:
-        from vtinker_core.io import open_source
-        from vtinker_core.pair import PairSource
-        from vtinker_core.render import (
+        from vtinker_core.frame_renderer import (
             FrameRenderer,
             make_engine,
             resolve_colorspaces,
             source_file,
         )
+        from vtinker_core.io import open_source
+        from vtinker_core.pair import PairSource
 
         self.job = job
         self.spec = spec

@@ -15,6 +15,12 @@ The job comes from :meth:`vtinker_core.job.RenderJob.from_dict` and goes out thr
 :class:`~vtinker_core.errors.JobError` names the bad field in ``setting``; the panel shows the
 message under that field and disables Render until it is fixed.
 
+The sections are widgets of their own (:mod:`~vtinker_ui.source_section`,
+:mod:`~vtinker_ui.timing_editor`, :mod:`~vtinker_ui.engine_section`,
+:mod:`~vtinker_ui.output_section`); the panel lays them out, gathers their fields into one job,
+validates it and shows each problem next to its field. Their fields keep short names on the
+panel (``panel.input_path``, ``panel.engine_combo``, ...).
+
 Import-light (STYLE.md §1): OCIO is loaded on first use, inside a function, and only for the
 colourspace lists; a missing OCIO leaves those fields free text.
 """
@@ -29,48 +35,33 @@ from typing import Any
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
-    QComboBox,
     QFormLayout,
     QGroupBox,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSpinBox,
     QVBoxLayout,
     QWidget,
 )
 
-from vtinker_core.errors import JobError, VTinkerError
-from vtinker_core.job import DEVICES, JOB_VERSION, PRECISIONS, RenderJob
-from vtinker_core.tiling import DEFAULT_OVERLAP, MIN_TILE_SIZE, TILE_SIZE_STEP
-from vtinker_ui.fields import (
-    NOTE_STYLE,
-    ErrorLabel,
-    FieldRow,
-    PathField,
-    SearchableComboBox,
-    set_combo_data,
-)
+from vtinker_core.errors import JobError
+from vtinker_core.job import JOB_VERSION, RenderJob
+from vtinker_ui.engine_section import EngineSection, TilesSection
+from vtinker_ui.fields import NOTE_STYLE, ErrorLabel, FieldRow
 from vtinker_ui.job_checks import (
     CLASSICAL_BYTES_PER_PIXEL,
     ENGINE_BYTES_PER_PIXEL,
     OUTPUT_FORMATS,
     VTINKER_BYTES_PER_PIXEL,
-    auto_engine_note,
     check_extras,
     check_sections,
     cut_list,
-    memory_estimate_text,
     optional_float,
     output_length_text,
 )
 from vtinker_ui.output_section import OutputSection
+from vtinker_ui.source_section import SOURCE_FILTER, ColourSection, SourceSection
 from vtinker_ui.timing_editor import TimingEditor, number_text
-
-SOURCE_FILTER = (
-    "Frames and video (*.exr *.dpx *.tif *.tiff *.png *.jpg *.jpeg *.mov *.mp4 *.mkv *.mxf);;"
-    "All files (*)"
-)
 
 
 class SettingsPanel(QWidget):
@@ -100,10 +91,6 @@ class SettingsPanel(QWidget):
         self._source_size: tuple[int, int] | None = None
         self._source_error: str | None = None
         self._detected_cuts: tuple[int, ...] = ()
-        self._pipeline: Any = None
-        self._pipeline_key: str | None = "<unloaded>"
-        self._pipeline_error: str | None = None
-        self._sequence_cache: dict[str, tuple[int, ...] | None] = {}
 
         layout = QVBoxLayout(self)
         layout.addWidget(self._source_group())
@@ -123,9 +110,7 @@ class SettingsPanel(QWidget):
 
         self.render_button.clicked.connect(self._render_clicked)
         self._connect_fields()
-        self._load_colorspaces()
-        self._engine_changed()
-        self._tiles_auto_toggled()
+        self.colour.load_colorspaces()
         self.validate()
 
     # ----------------------------------------------------------------------------- sections
@@ -135,41 +120,21 @@ class SettingsPanel(QWidget):
         self.rows[setting] = row
         return row
 
-    def _source_group(self) -> QGroupBox:
-        group = QGroupBox("Source", self)
-        form = QFormLayout(group)
-        self.input_path = PathField(
-            mode="open",
-            caption="Open source frames or video",
-            file_filter=SOURCE_FILTER,
-            placeholder="plates/shot.####.exr, one frame of it, or a video",
-        )
-        form.addRow("Frames", self._row("input.path", self.input_path))
-        self.frames_edit = QLineEdit(group)
-        self.frames_edit.setPlaceholderText("all frames on disk")
-        self.frames_edit.setToolTip("Source frame range, e.g. 1001-1100")
-        form.addRow("Range", self._row("input.frames", self.frames_edit))
-        self.source_note = QLabel("", group)
-        self.source_note.setStyleSheet(NOTE_STYLE)
-        form.addRow("", self.source_note)
-        return group
+    def _source_group(self) -> SourceSection:
+        self.source = SourceSection(self)
+        self.rows.update(self.source.rows)
+        self.input_path = self.source.input_path
+        self.frames_edit = self.source.frames_edit
+        self.source_note = self.source.note
+        return self.source
 
-    def _colour_group(self) -> QGroupBox:
-        group = QGroupBox("Colour", self)
-        form = QFormLayout(group)
-        self.input_colorspace = SearchableComboBox(placeholder="by file type (default)")
-        self.input_colorspace.setToolTip("OCIO colourspace of the source; type to search")
-        form.addRow("Input", self._row("input.colorspace", self.input_colorspace))
-        self.ocio_path = PathField(
-            mode="open",
-            caption="OCIO config",
-            file_filter="OCIO configs (*.ocio);;All files (*)",
-            placeholder="$OCIO, else the built-in default",
-        )
-        form.addRow("OCIO config", self._row("ocio", self.ocio_path))
-        self.sanitize_check = QCheckBox("Replace NaN/Inf instead of failing", group)
-        form.addRow("", self._row("sanitize", self.sanitize_check))
-        return group
+    def _colour_group(self) -> ColourSection:
+        self.colour = ColourSection(self)
+        self.rows.update(self.colour.rows)
+        self.input_colorspace = self.colour.input_colorspace
+        self.ocio_path = self.colour.ocio_path
+        self.sanitize_check = self.colour.sanitize_check
+        return self.colour
 
     def _timing_group(self) -> QGroupBox:
         group = QGroupBox("Timing", self)
@@ -198,59 +163,24 @@ class SettingsPanel(QWidget):
         form.addRow("", self.detected_label)
         return group
 
-    def _engine_group(self) -> QGroupBox:
-        from vtinker_core.engines import engine_names
+    def _engine_group(self) -> EngineSection:
+        self.engine = EngineSection(self)
+        self.rows.update(self.engine.rows)
+        self.engine_combo = self.engine.combo
+        self.checkpoint_path = self.engine.checkpoint_path
+        self.engine_note = self.engine.note
+        self.device_combo = self.engine.device_combo
+        self.precision_combo = self.engine.precision_combo
+        return self.engine
 
-        group = QGroupBox("Engine", self)
-        form = QFormLayout(group)
-        self.engine_combo = QComboBox(group)
-        for name in engine_names():
-            self.engine_combo.addItem(name, name)
-        form.addRow("Engine", self._row("engine.name", self.engine_combo))
-        self.checkpoint_path = PathField(
-            mode="open",
-            caption="VTinker checkpoint",
-            file_filter="Checkpoints (*.pkl *.safetensors *.pth);;All files (*)",
-            placeholder="found automatically ($VTINKER_CHECKPOINT, the cache)",
-        )
-        form.addRow("Checkpoint", self._row("engine.checkpoint", self.checkpoint_path))
-        self.engine_note = QLabel("", group)
-        self.engine_note.setStyleSheet(NOTE_STYLE)
-        self.engine_note.setWordWrap(True)
-        form.addRow("", self.engine_note)
-        self.device_combo = QComboBox(group)
-        self.device_combo.setEditable(True)
-        self.device_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.device_combo.addItems(list(DEVICES))
-        form.addRow("Device", self._row("engine.device", self.device_combo))
-        self.precision_combo = QComboBox(group)
-        for name in PRECISIONS:
-            self.precision_combo.addItem(name, name)
-        form.addRow("Precision", self._row("engine.precision", self.precision_combo))
-        return group
-
-    def _tiles_group(self) -> QGroupBox:
-        group = QGroupBox("Tiles", self)
-        form = QFormLayout(group)
-        self.tile_auto_check = QCheckBox("Auto (follow free memory)", group)
-        self.tile_auto_check.setChecked(True)
-        form.addRow("", self._row("tiles", self.tile_auto_check))
-        self.tile_size_spin = QSpinBox(group)
-        self.tile_size_spin.setRange(MIN_TILE_SIZE, 16384)
-        self.tile_size_spin.setSingleStep(TILE_SIZE_STEP)
-        self.tile_size_spin.setValue(1024)
-        self.tile_size_spin.setSuffix(" px")
-        form.addRow("Size", self._row("tiles.size", self.tile_size_spin))
-        self.overlap_spin = QSpinBox(group)
-        self.overlap_spin.setRange(0, 4096)
-        self.overlap_spin.setValue(DEFAULT_OVERLAP)
-        self.overlap_spin.setSuffix(" px")
-        form.addRow("Overlap", self._row("tiles.overlap", self.overlap_spin))
-        self.memory_label = QLabel("", group)
-        self.memory_label.setObjectName("memoryEstimate")
-        self.memory_label.setWordWrap(True)
-        form.addRow("Memory", self.memory_label)
-        return group
+    def _tiles_group(self) -> TilesSection:
+        self.tiles = TilesSection(self)
+        self.rows.update(self.tiles.rows)
+        self.tile_auto_check = self.tiles.auto_check
+        self.tile_size_spin = self.tiles.size_spin
+        self.overlap_spin = self.tiles.overlap_spin
+        self.memory_label = self.tiles.memory_label
+        return self.tiles
 
     def _output_group(self) -> OutputSection:
         self.output = OutputSection(self)
@@ -267,29 +197,18 @@ class SettingsPanel(QWidget):
         return self.output
 
     def _connect_fields(self) -> None:
-        for edit in (
-            self.frames_edit,
-            self.threshold_edit,
-            self.cut_list_edit,
-        ):
+        for edit in (self.threshold_edit, self.cut_list_edit):
             edit.textChanged.connect(self._changed)
-        for path_field in (self.input_path, self.checkpoint_path):
-            path_field.textChanged.connect(self._changed)
+        self.source.changed.connect(self._changed)
+        self.engine.changed.connect(self._changed)
         self.output.changed.connect(self._changed)
-        self.ocio_path.edit.editingFinished.connect(self._ocio_changed)
-        self.ocio_path.browsed.connect(lambda _path: self._ocio_changed())
-        for combo in (self.input_colorspace, self.device_combo):
-            combo.editTextChanged.connect(self._changed)
-        self.precision_combo.currentIndexChanged.connect(self._changed)
-        self.engine_combo.currentIndexChanged.connect(self._engine_changed)
-        for check in (self.sanitize_check, self.detect_cuts_check):
-            check.toggled.connect(self._changed)
-        self.tile_auto_check.toggled.connect(self._tiles_auto_toggled)
-        self.tile_size_spin.valueChanged.connect(self._changed)
-        self.overlap_spin.valueChanged.connect(self._changed)
+        self.colour.ocioChanged.connect(self._ocio_changed)
+        self.colour.colorspacesLoaded.connect(self.output_colorspace.set_items)
+        self.colour.changed.connect(self._changed)
+        self.detect_cuts_check.toggled.connect(self._changed)
+        self.tiles.changed.connect(self._changed)
         self.timing.changed.connect(self._changed)
-        for widget in (self.input_path, self.frames_edit):
-            widget.textChanged.connect(self._source_edited)
+        self.source.changed.connect(self._source_edited)
 
     # ----------------------------------------------------------------------------- reacting
 
@@ -307,50 +226,14 @@ class SettingsPanel(QWidget):
             self.validate()
 
     def _ocio_changed(self) -> None:
-        self._load_colorspaces()
         if not self._loading:
             self.sourceChanged.emit()
             self.validate()
 
-    def _engine_changed(self, *_args: object) -> None:
-        name = self.engine_combo.currentData()
-        uses_checkpoint = name in ("auto", "vtinker")
-        self.checkpoint_path.setEnabled(uses_checkpoint)
-        self.precision_combo.setEnabled(name in ("auto", "vtinker"))
-        self._changed()
-
-    def _tiles_auto_toggled(self, *_args: object) -> None:
-        self.tile_size_spin.setEnabled(not self.tile_auto_check.isChecked())
-        self._changed()
-
-    # ------------------------------------------------------------------------ colourspaces
-
-    def _load_colorspaces(self) -> None:
-        """(Re)load the OCIO config named by the OCIO field and offer its colourspaces."""
-        key = self.ocio_path.text() or None
-        if key == self._pipeline_key:
-            return
-        self._pipeline_key = key
-        self._pipeline = None
-        self._pipeline_error = None
-        names: list[str] = []
-        try:
-            from vtinker_core.color import ColorPipeline
-
-            self._pipeline = ColorPipeline(key)
-            names = self._pipeline.colorspace_names()
-        except VTinkerError as err:
-            self._pipeline_error = str(err)
-        except ImportError as err:  # a host Python without OCIO: free text, no list
-            self._pipeline_error = None
-            self.input_colorspace.setToolTip(f"OCIO is not available here ({err}); type a name")
-        self.input_colorspace.set_items(names)
-        self.output_colorspace.set_items(names)
-
     @property
     def color_pipeline(self) -> Any:
         """The loaded :class:`~vtinker_core.color.ColorPipeline`, or None."""
-        return self._pipeline
+        return self.colour.pipeline
 
     # ------------------------------------------------------------------------------ source
 
@@ -390,35 +273,8 @@ class SettingsPanel(QWidget):
 
     def source_frames(self) -> tuple[int, ...] | None:
         """The source frame numbers, as told or as found on disk (sequences), else None."""
-        from vtinker_core.errors import FrameRangeError
-        from vtinker_core.io.sequences import parse_frame_range
-
-        frames_text = self.frames_edit.text().strip()
-        if frames_text:
-            try:
-                return parse_frame_range(frames_text)
-            except FrameRangeError:
-                return None
-        if self._source_frames is not None:
-            return self._source_frames
-        return self._sequence_on_disk(self.input_path.text())
-
-    def _sequence_on_disk(self, path: str) -> tuple[int, ...] | None:
-        if not path:
-            return None
-        if path not in self._sequence_cache:
-            from vtinker_core.io.sequences import expected_frames, find_sequence
-
-            frames: tuple[int, ...] | None = None
-            try:
-                sequence = find_sequence(path)
-                frames = expected_frames(sequence.frames) or None
-            except VTinkerError:
-                frames = None
-            if len(self._sequence_cache) > 64:
-                self._sequence_cache.clear()
-            self._sequence_cache[path] = frames
-        return self._sequence_cache[path]
+        frames: tuple[int, ...] | None = self.source.source_frames(self._source_frames)
+        return frames
 
     # ---------------------------------------------------------------------------- the job
 
@@ -447,11 +303,7 @@ class SettingsPanel(QWidget):
         errors.extend(output_errors)
         data: dict[str, Any] = {
             "version": JOB_VERSION,
-            "input": {
-                "path": self.input_path.text() or None,
-                "frames": self.frames_edit.text().strip() or None,
-                "colorspace": self.input_colorspace.value(),
-            },
+            "input": {**self.source.input_dict(), "colorspace": self.input_colorspace.value()},
             "output": output,
             "timing": timing,
             "cuts": {
@@ -459,16 +311,8 @@ class SettingsPanel(QWidget):
                 "threshold": threshold,
                 "frames": cut_frames,
             },
-            "tiles": {
-                "size": "auto" if self.tile_auto_check.isChecked() else self.tile_size_spin.value(),
-                "overlap": self.overlap_spin.value(),
-            },
-            "engine": {
-                "name": self.engine_combo.currentData(),
-                "checkpoint": self.checkpoint_path.text() or None,
-                "device": self.device_combo.currentText().strip() or "auto",
-                "precision": self.precision_combo.currentData(),
-            },
+            "tiles": self.tiles.tiles_dict(),
+            "engine": self.engine.engine_dict(),
             "ocio": self.ocio_path.text() or None,
             "sanitize": self.sanitize_check.isChecked(),
         }
@@ -486,8 +330,8 @@ class SettingsPanel(QWidget):
         errors.extend(
             check_extras(
                 data,
-                pipeline=self._pipeline,
-                pipeline_error=self._pipeline_error,
+                pipeline=self.colour.pipeline,
+                pipeline_error=self.colour.pipeline_error,
                 source_error=self._source_error,
             )
         )
@@ -507,18 +351,8 @@ class SettingsPanel(QWidget):
         self._show_errors(errors)
         self._errors = list(errors)
         self._job = job
-        engine = data["engine"]
-        self.memory_label.setText(
-            memory_estimate_text(
-                str(engine["name"]),
-                engine["checkpoint"],
-                str(engine["precision"]),
-                self._source_size,
-                tile_size=None if self.tile_auto_check.isChecked() else self.tile_size_spin.value(),
-                overlap=self.overlap_spin.value(),
-            )
-        )
-        self.engine_note.setText(auto_engine_note(str(engine["name"]), engine["checkpoint"]))
+        self.tiles.update_memory_estimate(data["engine"], self._source_size)
+        self.engine.update_note()
         valid = job is not None
         self.render_button.setEnabled(valid and not self._busy)
         if valid != self._valid:
@@ -601,7 +435,7 @@ class SettingsPanel(QWidget):
             self._fill(job_data)
         finally:
             self._loading = False
-        self._load_colorspaces()
+        self.colour.load_colorspaces()
         self._source_frames = None
         self._source_size = None
         self._source_error = None
@@ -614,12 +448,8 @@ class SettingsPanel(QWidget):
             return value if isinstance(value, Mapping) else {}
 
         source = section("input")
-        self.input_path.setText(str(source.get("path") or ""))
-        self.frames_edit.setText(str(source.get("frames") or ""))
-        self.ocio_path.setText(str(data.get("ocio") or ""))
-        self._load_colorspaces()
-        self.input_colorspace.set_value(source.get("colorspace"))
-        self.sanitize_check.setChecked(bool(data.get("sanitize", False)))
+        self.source.load(source)
+        self.colour.load(data, source)
 
         timing = section("timing")
         if timing:
@@ -631,23 +461,9 @@ class SettingsPanel(QWidget):
         self.threshold_edit.setText("" if threshold is None else number_text(float(threshold)))
         self.cut_list_edit.setText(", ".join(str(f) for f in cuts.get("frames") or []))
 
-        tiles = section("tiles")
-        size = tiles.get("size", "auto")
-        auto = size is None or str(size).lower() == "auto"
-        self.tile_auto_check.setChecked(auto)
-        if not auto:
-            self.tile_size_spin.setValue(int(size))
-        self.overlap_spin.setValue(int(tiles.get("overlap", DEFAULT_OVERLAP)))
-        self.tile_size_spin.setEnabled(not auto)
-
-        engine = section("engine")
-        set_combo_data(self.engine_combo, engine.get("name") or "auto")
-        self.checkpoint_path.setText(str(engine.get("checkpoint") or ""))
-        self.device_combo.setEditText(str(engine.get("device") or "auto"))
-        set_combo_data(self.precision_combo, engine.get("precision") or "float32")
-
+        self.tiles.load(section("tiles"))
+        self.engine.load(section("engine"))
         self.output.load(section("output"))
-        self._engine_changed()
 
     # -------------------------------------------------------------------------- read-outs
 
@@ -673,6 +489,7 @@ __all__ = [
     "CLASSICAL_BYTES_PER_PIXEL",
     "ENGINE_BYTES_PER_PIXEL",
     "OUTPUT_FORMATS",
+    "SOURCE_FILTER",
     "VTINKER_BYTES_PER_PIXEL",
     "SettingsPanel",
 ]

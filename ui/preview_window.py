@@ -41,16 +41,16 @@ from vtinker_ui.compute import (
     FrameResult,
     SourceInfo,
     SourceSpec,
-    pair_sample,
     plan_samples,
     preview_job,
     session_key,
 )
 from vtinker_ui.controls import ErrorBanner, TransportBar, ViewControls
-from vtinker_ui.handoff import Handoff, HandoffError, HandoffSession, output_fps
+from vtinker_ui.handoff import Handoff, HandoffSession, output_fps
 from vtinker_ui.panel import SOURCE_FILTER, SettingsPanel
+from vtinker_ui.playback import PlaybackController, transport_actions
 from vtinker_ui.prefs import Preferences
-from vtinker_ui.render_process import RenderOutcome
+from vtinker_ui.render_flow import RenderFlow
 from vtinker_ui.render_status import RenderStatus
 from vtinker_ui.timeline import Timeline
 from vtinker_ui.viewer import ImageViewer
@@ -58,7 +58,6 @@ from vtinker_ui.workers import PreviewWorker
 
 TITLE = "VTinker Retime Preview"
 _REFRESH_DELAY_MS = 120
-_DEFAULT_PLAY_FPS = 24.0
 
 
 class PreviewWindow(QMainWindow):
@@ -72,7 +71,7 @@ class PreviewWindow(QMainWindow):
     Signals:
         frameShown(object): a computed :class:`~vtinker_ui.compute.FrameResult` is shown.
         sourceOpened(object): a source opened (:class:`~vtinker_ui.compute.SourceInfo`).
-        renderFinished(object): a render ended (:class:`RenderOutcome`).
+        renderFinished(object): a render ended (:class:`~vtinker_ui.render_process.RenderOutcome`).
         errorShown(str): an error was shown to the user.
     """
 
@@ -95,24 +94,29 @@ class PreviewWindow(QMainWindow):
         self._pair_paths: tuple[str, str] | None = None
         self._session_key: tuple[Any, ...] | None = None
         self._job: Any = None
-        self._info: SourceInfo | None = None
-        self._samples: list[Any] = []
-        self._current: int | None = None
-        self._t = 0.5
-        self._result: FrameResult | None = None
         self._closing = False
 
         self.worker = PreviewWorker(self)
         self._build_ui()
         self._build_actions()
+        self.playback = PlaybackController(
+            self.worker, self.timeline, self.transport, self.view_controls, self
+        )
+        self.render_flow = RenderFlow(
+            self.render_status,
+            self.panel,
+            self.render_action,
+            self.cancel_action,
+            self.handoff,
+            source_fps=lambda: self.playback.info.fps if self.playback.info else None,
+            parent=self,
+        )
         self._connect()
         self.setAcceptDrops(True)
         self._refresh_timer = QTimer(self)
         self._refresh_timer.setSingleShot(True)
         self._refresh_timer.setInterval(_REFRESH_DELAY_MS)
         self._refresh_timer.timeout.connect(self.refresh)
-        self._play_timer = QTimer(self)
-        self._play_timer.timeout.connect(self._play_tick)
 
         view = self.prefs.view_settings()
         self._preferred_display = (view["display"], view["view"])
@@ -230,57 +234,25 @@ class PreviewWindow(QMainWindow):
         view_menu.addAction(self.dock.toggleViewAction())
 
         play_menu = menu.addMenu("&Playback")
-        self.play_action = self._action("Play", "Space", self.toggle_play)
-        self.first_action = self._action("First Frame", "Home", lambda: self.go_to_end(first=True))
-        self.prev_action = self._action("Previous Frame", "Left", lambda: self.step(-1))
-        self.next_action = self._action("Next Frame", "Right", lambda: self.step(1))
-        self.last_action = self._action("Last Frame", "End", lambda: self.go_to_end(first=False))
-        for action in (
-            self.play_action,
-            self.first_action,
-            self.prev_action,
-            self.next_action,
-            self.last_action,
-        ):
-            play_menu.addAction(action)
-        style = self.style()
-        for action, icon in (
-            (self.first_action, QStyle.StandardPixmap.SP_MediaSkipBackward),
-            (self.prev_action, QStyle.StandardPixmap.SP_MediaSeekBackward),
-            (self.play_action, QStyle.StandardPixmap.SP_MediaPlay),
-            (self.next_action, QStyle.StandardPixmap.SP_MediaSeekForward),
-            (self.last_action, QStyle.StandardPixmap.SP_MediaSkipForward),
-        ):
-            action.setIcon(style.standardIcon(icon))
-        for action, tip in (
-            (self.first_action, "First frame (Home)"),
-            (self.prev_action, "Previous frame (Left)"),
-            (self.play_action, "Play / stop (Space)"),
-            (self.next_action, "Next frame (Right)"),
-            (self.last_action, "Last frame (End)"),
-        ):
-            action.setToolTip(tip)
-        self.transport = TransportBar(
-            [
-                self.first_action,
-                self.prev_action,
-                self.play_action,
-                self.next_action,
-                self.last_action,
-            ]
+        actions = transport_actions(
+            self, play=self.toggle_play, step=self.step, go_to_end=self.go_to_end
         )
+        self.play_action, self.first_action = actions.play, actions.first
+        self.prev_action, self.next_action = actions.prev, actions.next
+        self.last_action = actions.last
+        for action in actions.menu_order():
+            play_menu.addAction(action)
+        self.transport = TransportBar(actions.bar_order())
         self._transport_holder.addWidget(self.transport)
         self.render_button = QToolButton(self.transport)
         self.render_button.setDefaultAction(self.render_action)
         self.render_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         self.render_action.setToolTip("Render the whole job to disk (Ctrl+R)")
         self.transport.layout().addWidget(self.render_button)
-        self._update_render_enabled()
 
     def _connect(self) -> None:
         self.panel.jobChanged.connect(self._schedule_refresh)
         self.panel.renderRequested.connect(self.start_render)
-        self.panel.validityChanged.connect(lambda _valid: self._update_render_enabled())
         self.worker.sourceOpened.connect(self._on_source_opened)
         self.worker.sourceFailed.connect(self._on_source_failed)
         self.worker.frameReady.connect(self._on_frame_ready)
@@ -293,8 +265,11 @@ class PreviewWindow(QMainWindow):
         self.view_controls.modeChanged.connect(self._mode_changed)
         self.viewer.playToggleRequested.connect(self.toggle_play)
         self.viewer.pixelHovered.connect(self._pixel_hovered)
-        self.render_status.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
-        self.render_status.finished.connect(self._on_render_finished)
+        self.playback.playingChanged.connect(self._playing_changed)
+        self.render_flow.starting.connect(lambda _job: self.banner.clear_error())
+        self.render_flow.message.connect(self.statusBar().showMessage)
+        self.render_flow.errorRaised.connect(self.show_error)
+        self.render_flow.finished.connect(self.renderFinished.emit)
 
     # ------------------------------------------------------------------------------ open
 
@@ -422,7 +397,7 @@ class PreviewWindow(QMainWindow):
         self.timeline.setVisible(not spec.is_pair)
         if key != self._session_key:
             self._session_key = key
-            self._info = None
+            self.playback.info = None
             self.timeline.clear_cached()
             self.statusBar().showMessage(f"Opening {' + '.join(spec.paths)} …")
             self.worker.open(job, spec)
@@ -430,7 +405,7 @@ class PreviewWindow(QMainWindow):
         self._replan()
 
     def _on_source_opened(self, _ticket: int, info: SourceInfo) -> None:
-        self._info = info
+        self.playback.info = info
         self.panel.set_source_error(None)
         self.panel.set_source_info(
             None if info.kind == "pair" else info.frames,
@@ -452,14 +427,14 @@ class PreviewWindow(QMainWindow):
         self._replan()
 
     def _on_source_failed(self, _ticket: int, message: str, setting: str) -> None:
-        self._info = None
+        self.playback.info = None
         self.panel.set_source_error(message)
         self.viewer.set_image(None)
         self.timeline.set_samples([])
         self.show_error(message)
 
     def _replan(self) -> None:
-        info, job = self._info, self._job
+        info, job = self.playback.info, self._job
         if info is None or job is None:
             return
         if info.kind == "pair":
@@ -470,91 +445,62 @@ class PreviewWindow(QMainWindow):
         except (JobError, ValueError) as err:
             self.statusBar().showMessage(f"timing: {err}", 8000)
             return
-        self._samples = samples
-        cuts = set(job.cuts.frames) | set(info.detected_cuts)
-        self.timeline.set_samples(samples, cuts=cuts)
-        frames = [s.output_frame for s in samples]
-        if self._current not in frames:
-            self._current = frames[0]
-        self.timeline.set_current(self._current)
-        self.transport.set_frame(self._current)
-        self.request_frame()
+        self.playback.set_samples(samples, cuts=set(job.cuts.frames) | set(info.detected_cuts))
 
     # -------------------------------------------------------------------------- scrubbing
-
-    def _sample(self) -> Any:
-        if self._info is not None and self._info.kind == "pair":
-            return pair_sample(self._t)
-        for sample in self._samples:
-            if sample.output_frame == self._current:
-                return sample
-        return None
+    # Scrubbing and playback live in PlaybackController; these keep the window's API.
 
     def current_frame(self) -> int | None:
-        return self._current
+        frame: int | None = self.playback.current
+        return frame
 
     def output_frames(self) -> list[int]:
-        return [s.output_frame for s in self._samples]
+        frames: list[int] = self.playback.output_frames()
+        return frames
 
     def set_frame(self, frame: int) -> None:
         """Show output frame ``frame`` (computed in the background)."""
-        frames = self.output_frames()
-        if not frames:
-            return
-        frame = min(max(int(frame), frames[0]), frames[-1])
-        if (
-            frame == self._current
-            and self._result is not None
-            and self._result.sample.output_frame == frame
-        ):
-            return
-        self._current = frame
-        self.timeline.set_current(frame)
-        self.transport.set_frame(frame)
-        self.request_frame()
+        self.playback.set_frame(frame)
 
     def set_t(self, t: float) -> None:
         """For an image pair: show the in-between at ``t`` in [0, 1]."""
-        self._t = min(max(float(t), 0.0), 1.0)
-        if abs(self.transport.t() - self._t) > 0.5 / self.transport.T_STEPS:
-            self.transport.set_t(self._t)
-        self.request_frame()
+        self.playback.set_t(t)
 
     def step(self, count: int) -> None:
         """Step ``count`` output frames (or t by 1/20 for a pair)."""
-        if self._info is not None and self._info.kind == "pair":
-            self.set_t(round((self._t + count * 0.05) * 20) / 20)
-            return
-        frames = self.output_frames()
-        if not frames or self._current is None:
-            return
-        index = frames.index(self._current) if self._current in frames else 0
-        self.set_frame(frames[min(max(index + count, 0), len(frames) - 1)])
+        self.playback.step(count)
 
     def go_to_end(self, *, first: bool) -> None:
-        if self._info is not None and self._info.kind == "pair":
-            self.set_t(0.0 if first else 1.0)
-            return
-        frames = self.output_frames()
-        if frames:
-            self.set_frame(frames[0] if first else frames[-1])
+        self.playback.go_to_end(first=first)
 
     def request_frame(self) -> int | None:
         """Ask the worker for the current frame (superseding any older request)."""
-        sample = self._sample()
-        if sample is None or self._info is None:
-            return None
-        mode = self.view_controls.mode()
-        views = {"wipe": ("reference",), "flow": ("flow",), "occlusion": ("occlusion",)}.get(
-            mode, ()
-        )
-        ticket: int = self.worker.request(sample, self.view_controls.display_settings(), views)
+        ticket: int | None = self.playback.request_frame()
         return ticket
 
+    def is_playing(self) -> bool:
+        return bool(self.playback.is_playing())
+
+    def toggle_play(self) -> None:
+        """Play at the job's output rate (or stop)."""
+        rate = None
+        if not self.playback.is_playing() and self._job is not None:
+            info = self.playback.info
+            rate = output_fps(self._job.to_dict(), info.fps if info else None)
+        self.playback.toggle_play(float(rate) if rate else None)
+
+    def _playing_changed(self, playing: bool) -> None:
+        icon = (
+            QStyle.StandardPixmap.SP_MediaPause if playing else QStyle.StandardPixmap.SP_MediaPlay
+        )
+        self.play_action.setIcon(self.style().standardIcon(icon))
+
+    # ---------------------------------------------------------------------------- display
+
     def _on_frame_ready(self, result: FrameResult) -> None:
-        self._result = result
+        self.playback.result = result
         self._show_result()
-        if self._info is not None and self._info.kind != "pair":
+        if self.playback.info is not None and not self.playback.is_pair():
             self.timeline.mark_cached(result.sample.output_frame)
         self.frameShown.emit(result)
 
@@ -562,10 +508,10 @@ class PreviewWindow(QMainWindow):
         self.show_error(f"preview: {message}")
 
     def current_result(self) -> FrameResult | None:
-        return self._result
+        return self.playback.result
 
     def _show_result(self) -> None:
-        result = self._result
+        result = self.playback.result
         if result is None:
             return
         sample = result.sample
@@ -577,7 +523,7 @@ class PreviewWindow(QMainWindow):
             what = f"hold at the cut before {sample.hold_cut}"
         head = (
             f"t {sample.position:.3f}"
-            if self._info is not None and self._info.kind == "pair"
+            if self.playback.is_pair()
             else f"output {sample.output_frame} · source {sample.position:g} ({what})"
         )
         image = result.image
@@ -593,7 +539,7 @@ class PreviewWindow(QMainWindow):
         self.transport.info_label.setText(f"computed in {result.seconds * 1000:.0f} ms")
 
     def _needs_recompute(self, mode: str) -> bool:
-        result = self._result
+        result = self.playback.result
         if result is None:
             return False
         return {
@@ -614,107 +560,27 @@ class PreviewWindow(QMainWindow):
         self._show_result()
 
     def _pixel_hovered(self, x: int, y: int) -> None:
-        result = self._result
+        result = self.playback.result
         if result is None or x < 0 or y < 0:
             return
         height, width = result.pixels.shape[:2]
         if x >= width or y >= height:
             return
         r, g, b = (float(v) for v in result.pixels[y, x, :3])
-        space = self._info.input_colorspace if self._info is not None else ""
+        info = self.playback.info
+        space = info.input_colorspace if info is not None else ""
         self.statusBar().showMessage(f"x {x}  y {y}   R {r:.4f}  G {g:.4f}  B {b:.4f}   ({space})")
 
-    # --------------------------------------------------------------------------- playback
-
-    def is_playing(self) -> bool:
-        return self._play_timer.isActive()
-
-    def toggle_play(self) -> None:
-        if self._play_timer.isActive():
-            self._play_timer.stop()
-            self.play_action.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPlay))
-            return
-        fps = _DEFAULT_PLAY_FPS
-        job = self._job
-        rate = None
-        if job is not None:
-            rate = output_fps(job.to_dict(), self._info.fps if self._info else None)
-        if rate:
-            fps = float(rate)
-        self._play_timer.start(max(int(1000 / fps), 1))
-        self.play_action.setIcon(self.style().standardIcon(QStyle.StandardPixmap.SP_MediaPause))
-
-    def _play_tick(self) -> None:
-        if self.worker.is_busy():
-            return  # show every frame: wait for the one in hand
-        if self._info is not None and self._info.kind == "pair":
-            self.set_t(0.0 if self._t >= 1.0 else min(self._t + 0.05, 1.0))
-            return
-        frames = self.output_frames()
-        if not frames or self._current is None:
-            return
-        index = frames.index(self._current) if self._current in frames else -1
-        self.set_frame(frames[(index + 1) % len(frames)])
-
     # ----------------------------------------------------------------------------- render
+    # The render flow lives in RenderFlow; these keep the window's API.
 
     def start_render(self, job: dict[str, Any] | None = None) -> bool:
         """Render the whole job through the engine subprocess; False if it cannot start."""
-        if self.render_process.is_running():
-            self.statusBar().showMessage("a render is already running", 5000)
-            return False
-        if self._pair_paths is not None:
-            self.show_error(
-                "two separate images are previewed only; to render in-betweens of a pair use "
-                "`vtinker pair A B --t ...`, or open a numbered sequence"
-            )
-            return False
-        try:
-            data = job if job is not None else self.panel.job_dict()
-        except JobError as err:
-            self.show_error(f"cannot render: {err}")
-            return False
-        self.banner.clear_error()
-        self.panel.set_busy(True)
-        self._render_job = data
-        self.render_status.start(data)
-        self._update_render_enabled()
-        return True
-
-    def _update_render_enabled(self) -> None:
-        running = self.render_process.is_running()
-        self.render_action.setEnabled(self.panel.is_valid() and not running)
-        self.cancel_action.setEnabled(running)
+        return bool(self.render_flow.start(job, pair=self._pair_paths is not None))
 
     def cancel_render(self) -> None:
         """Stop the render after the current frame."""
-        self.render_status.cancel()
-
-    def _on_render_finished(self, outcome: RenderOutcome) -> None:
-        self.panel.set_busy(False)
-        self._update_render_enabled()
-        if outcome.status == "done":
-            self.statusBar().showMessage(f"Render finished: {outcome.message}", 15000)
-            self._write_handoff(outcome)
-        elif outcome.status == "cancelled":
-            self.statusBar().showMessage(f"Render cancelled: {outcome.message}", 15000)
-        else:
-            self.show_error(f"Render failed: {outcome.message}")
-        self.renderFinished.emit(outcome)
-
-    def _write_handoff(self, outcome: RenderOutcome) -> None:
-        if self.handoff is None or outcome.first is None or outcome.last is None:
-            return
-        job = getattr(self, "_render_job", {}) or {}
-        try:
-            self.handoff.render_succeeded(
-                output=outcome.output or str(job.get("output", {}).get("path", "")),
-                first=outcome.first,
-                last=outcome.last,
-                fps=output_fps(job, self._info.fps if self._info else None),
-            )
-        except HandoffError as err:
-            self.show_error(str(err))
+        self.render_flow.cancel()
 
     # ----------------------------------------------------------------------------- errors
 
@@ -740,7 +606,7 @@ class PreviewWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:
         self._closing = True
-        self._play_timer.stop()
+        self.playback.stop()
         self._refresh_timer.stop()
         self.render_status.stop()
         self.worker.shutdown()

@@ -68,7 +68,7 @@ def render_pair(
     tile_overlap: int | None = None,
 ) -> list[Path]:
     """Write the frames at ``times`` between ``image0`` and ``image1``; returns their paths."""
-    from vtinker_core.render import FrameRenderer, make_engine, resolve_colorspaces
+    from vtinker_core.frame_renderer import FrameRenderer, make_engine, resolve_colorspaces
     from vtinker_core.timing import Sample
 
     for t in times:

@@ -1,0 +1,275 @@
+"""Per-frame work of a render: turn timing samples into output frames.
+
+Example::
+
+    pipeline, input_cs, output_cs = resolve_colorspaces(job, first, source_file(source, 1001))
+    engine, choice = make_engine(job)
+    renderer = FrameRenderer(job, source, engine, pipeline, input_cs, output_cs, print)
+    frame = renderer.render(sample, step=1.0)
+
+:class:`FrameRenderer` keeps the last few decoded source frames and the motion of the last
+source pairs, so every output frame between two source frames reuses one motion estimate.
+The preview (``ui/compute.py``) and ``vtinker pair`` use the same renderer as a full render.
+Torch is imported lazily (only :func:`_resolve_device` touches it, inside the function).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from vtinker_core.channels import motion_vectors, warp_channels
+from vtinker_core.color import ColorPipeline, check_finite
+from vtinker_core.engines import (
+    Engine,
+    EngineChoice,
+    FramePair,
+    Motion,
+    choose_engine,
+    create_engine,
+)
+from vtinker_core.errors import JobError
+from vtinker_core.frame import Frame, Pixels
+from vtinker_core.io import FrameSource
+from vtinker_core.job import RenderJob
+from vtinker_core.tiling import auto_tile_size, plan_tiles, run_with_oom_retry, synthesize_tiled
+from vtinker_core.timing import Sample
+
+VECTOR_CHANNELS = ("forward.u", "forward.v", "backward.u", "backward.v")
+
+
+@dataclass
+class _PairState:
+    frames: tuple[Frame, Frame]
+    model: tuple[Any, Any]
+    pair: FramePair
+    motion: Motion
+
+
+class FrameRenderer:
+    """Turns samples into output frames; keeps the last pairs' motion and decoded frames."""
+
+    def __init__(
+        self,
+        job: RenderJob,
+        source: FrameSource,
+        engine: Engine,
+        pipeline: ColorPipeline,
+        input_colorspace: str,
+        output_colorspace: str,
+        warn: Callable[[str], None],
+    ) -> None:
+        self.job, self.source, self.engine, self.pipeline = job, source, engine, pipeline
+        self.input_cs, self.output_cs = input_colorspace, output_colorspace
+        self.linear_cs = pipeline.resolve_colorspace("scene_linear")
+        self.warn = warn
+        self._frames: OrderedDict[int, Frame] = OrderedDict()
+        self._pairs: OrderedDict[tuple[int, int], _PairState] = OrderedDict()
+        self.tile_size: int | str | None = job.tiles.size
+
+    def read(self, number: int) -> Frame:
+        if number in self._frames:
+            self._frames.move_to_end(number)
+            return self._frames[number]
+        frame = self.source.read(number)
+        frame, replaced = check_finite(
+            frame, source=source_file(self.source, number), sanitize=self.job.sanitize
+        )
+        if replaced:
+            self.warn(f"replaced {replaced} NaN/Inf values in source frame {number}")
+        self._frames[number] = frame
+        while len(self._frames) > 4:
+            self._frames.popitem(last=False)
+        return frame
+
+    def rgb_names(self, frame: Frame) -> tuple[str, str, str]:
+        names = frame.rgb_channels
+        if names is None:
+            raise JobError(
+                f"source frame has no RGB channels (channels: {', '.join(frame.channels)})",
+                setting="input.path",
+            )
+        return names
+
+    def pair_state(self, a: int, b: int) -> _PairState:
+        key = (a, b)
+        if key in self._pairs:
+            self._pairs.move_to_end(key)
+            return self._pairs[key]
+        f0, f1 = self.read(a), self.read(b)
+        if f0.pixels.shape[:2] != f1.pixels.shape[:2]:
+            raise JobError(f"source frames {a} and {b} differ in size", setting="input.path")
+        m0 = self.pipeline.to_model(f0.select(self.rgb_names(f0)), self.input_cs)
+        m1 = self.pipeline.to_model(f1.select(self.rgb_names(f1)), self.input_cs)
+        pair = FramePair(m0.model, m1.model, key=key)
+        state = _PairState((f0, f1), (m0, m1), pair, self.engine.estimate(pair))
+        self._pairs[key] = state
+        while len(self._pairs) > 2:
+            self._pairs.popitem(last=False)
+        return state
+
+    def _synthesize(self, state: _PairState, t: float) -> Pixels:
+        h, w = state.pair.height, state.pair.width
+        overlap = self.job.tiles.overlap
+        size = self.job.tiles.size
+        if size is None:
+            bpp = float(getattr(self.engine, "bytes_per_pixel", 512))
+            device = str(getattr(self.engine, "device", "cpu"))
+            size = auto_tile_size(h, w, bpp, device, overlap=overlap)
+        align = int(getattr(self.engine, "tile_align", 1))
+
+        def run(tile: int | None) -> Pixels:
+            if tile is None or tile >= max(h, w):
+                return self.engine.synthesize(state.pair, state.motion, t)
+            tiles = plan_tiles(h, w, tile, overlap, align=align)
+            return synthesize_tiled(
+                lambda region: self.engine.synthesize(state.pair, state.motion, t, region),
+                h,
+                w,
+                3,
+                tiles,
+            )
+
+        result: Pixels = run_with_oom_retry(run, size, height=h, width=w, on_retry=self.warn)
+        return result
+
+    def render(self, sample: Sample, step: float) -> Frame:
+        """The output frame for ``sample``: all the source's channels (+ vectors if asked)."""
+        if sample.is_copy:
+            frame = self.read(sample.frame_a)
+            pixels = frame.pixels
+            if self.output_cs != self.input_cs:
+                names = self.rgb_names(frame)
+                idx = [frame.index(n) for n in names]
+                pixels = pixels.copy()
+                linear = self.pipeline.to_linear(pixels[:, :, idx], self.input_cs)
+                pixels[:, :, idx] = self.pipeline.linear_to(linear, self.output_cs)
+            channels = frame.channels
+            if self.job.output.vectors:
+                zeros = np.zeros((*pixels.shape[:2], 4), np.float32)
+                state = None
+                if sample.frame_b != sample.frame_a or len(self.source.frames) > 1:
+                    state = self._neighbour_motion(sample.frame_a)
+                vectors = motion_vectors(state.motion, 0.0, step) if state else zeros
+                pixels = np.concatenate([pixels, vectors], axis=2)
+                channels = (*channels, *VECTOR_CHANNELS)
+            return Frame(np.ascontiguousarray(pixels), channels, frame.meta)
+
+        state = self.pair_state(sample.frame_a, sample.frame_b)
+        t = sample.t
+        f0, f1 = state.frames
+        names = self.rgb_names(f0)
+        rgb_idx = [f0.index(n) for n in names]
+        model_rgb = self._synthesize(state, t)
+        engine_linear = self.pipeline.from_model(model_rgb, self.linear_cs)
+
+        # Values the model encoding cannot carry (highlights, negatives) and every channel
+        # besides RGB travel together by one motion-compensated blend in linear light.
+        m0, m1 = state.model
+        carry_hdr = bool(m0.outside.any() or m1.outside.any())
+        others = [i for i in range(len(f0.channels)) if i not in rgb_idx]
+        side0: list[Pixels] = []
+        side1: list[Pixels] = []
+        if carry_hdr:
+            side0 += [m0.linear, m0.outside[:, :, None].astype(np.float32)]
+            side1 += [m1.linear, m1.outside[:, :, None].astype(np.float32)]
+        if others:
+            side0.append(f0.pixels[:, :, others])
+            side1.append(f1.pixels[:, :, others])
+        carried = (
+            warp_channels(
+                np.concatenate(side0, axis=2), np.concatenate(side1, axis=2), state.motion, t
+            )
+            if side0
+            else None
+        )
+        linear = engine_linear
+        if carried is not None and carry_hdr:
+            weight = np.clip(carried[:, :, 3:4] * 2.0, 0.0, 1.0)
+            linear = engine_linear * (1.0 - weight) + carried[:, :, :3] * weight
+        rgb_out = self.pipeline.linear_to(linear.astype(np.float32), self.output_cs)
+
+        pixels = np.empty_like(f0.pixels)
+        pixels[:, :, rgb_idx] = rgb_out
+        if carried is not None and others:
+            pixels[:, :, others] = carried[:, :, 4:] if carry_hdr else carried
+        channels = f0.channels
+        if self.job.output.vectors:
+            pixels = np.concatenate([pixels, motion_vectors(state.motion, t, step)], axis=2)
+            channels = (*channels, *VECTOR_CHANNELS)
+        return Frame(np.ascontiguousarray(pixels, dtype=np.float32), channels, f0.meta)
+
+    def _neighbour_motion(self, frame: int) -> _PairState | None:
+        frames = list(self.source.frames)
+        i = frames.index(frame)
+        if i + 1 < len(frames):
+            return self.pair_state(frame, frames[i + 1])
+        if i > 0:
+            state = self.pair_state(frames[i - 1], frame)
+            return _PairState(
+                state.frames,
+                state.model,
+                state.pair,
+                Motion(forward=-state.motion.backward, backward=-state.motion.forward),
+            )
+        return None
+
+
+def resolve_colorspaces(
+    job: RenderJob, first: Frame, first_path: Path
+) -> tuple[ColorPipeline, str, str]:
+    """The colour pipeline and the input/output colourspaces the job asks for (or implies)."""
+    pipeline = ColorPipeline(job.ocio)
+    if job.input.colorspace:
+        input_cs = pipeline.resolve_colorspace(job.input.colorspace, setting="input.colorspace")
+    else:
+        input_cs = pipeline.default_colorspace(first_path, first.meta.bit_depth)
+    output_cs = (
+        pipeline.resolve_colorspace(job.output.colorspace, setting="output.colorspace")
+        if job.output.colorspace
+        else input_cs
+    )
+    return pipeline, input_cs, output_cs
+
+
+def make_engine(job: RenderJob) -> tuple[Engine, EngineChoice]:
+    """The engine the job names (``auto`` resolved), on the job's device and precision."""
+    choice = choose_engine(job.engine.name, job.engine.checkpoint)
+    options: dict[str, Any] = {}
+    if choice.name == "vtinker":
+        options = {"device": _resolve_device(job.engine.device), "precision": job.engine.precision}
+    return create_engine(choice.name, choice.checkpoint, **options), choice
+
+
+def source_file(source: FrameSource | Any, frame: int) -> Path:
+    """The file holding ``frame`` of a source (the video file itself for a video)."""
+    return Path(source.path(frame))
+
+
+def _resolve_device(device: str) -> str:
+    if device != "auto":
+        return device
+    try:
+        import torch
+
+        if torch.cuda.is_available():
+            return "cuda"
+        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+            return "mps"
+    except ImportError:  # pragma: no cover
+        pass
+    return "cpu"
+
+
+__all__ = [
+    "VECTOR_CHANNELS",
+    "FrameRenderer",
+    "make_engine",
+    "resolve_colorspaces",
+    "source_file",
+]
