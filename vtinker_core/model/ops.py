@@ -111,7 +111,8 @@ def softsplat_average(input: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
         cy = y0 + dy
         inside = (cx >= 0) & (cx < w) & (cy >= 0) & (cy < h)
         index = torch.where(inside, cy * w + cx, hw)
-        summed = summed.scatter_add(
+        # In place: one accumulator instead of a fresh copy per corner (autograd handles it).
+        summed.scatter_add_(
             2, index.unsqueeze(1).expand(n, c + 1, hw), values * weight.unsqueeze(1)
         )
 
