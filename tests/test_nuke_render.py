@@ -200,3 +200,25 @@ def test_any_other_upstream_is_prerendered_through_the_internal_write(
     assert job.input.path == (out / "source" / "VTinkerRetime1_source.####.exr").as_posix()
     assert result.ok and result.frames == (1001, 1004)
     assert len(list(out.glob("VTinkerRetime1.*.exr"))) == 4
+
+
+def test_a_cancel_file_left_by_an_earlier_run_does_not_stop_the_next(tmp_path: Path) -> None:
+    import json
+
+    from vtinker_hosts.nuke.engine import engine_command, run_engine
+
+    source = _write_plates(tmp_path / "src")
+    job_path = tmp_path / "job.json"
+    job = {
+        "input": {"path": source},
+        "output": {"path": str(tmp_path / "out" / "r.####.exr")},
+        "timing": {"mode": "multiply", "multiplier": 2},
+        "engine": {"name": "blend"},
+    }
+    job_path.write_text(json.dumps(job))
+    command = engine_command(_engine_executable(), str(job_path))
+    assert command[command.index("--cancel-file") + 1] == f"{job_path}.cancel"
+    Path(f"{job_path}.cancel").touch()  # as a cancelled render leaves it
+    result = run_engine(command, should_cancel=lambda: False)
+    assert result.ok
+    assert len(list((tmp_path / "out").glob("r.*.exr"))) == 7

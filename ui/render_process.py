@@ -15,8 +15,8 @@ and reads the JSON-lines progress records (:mod:`vtinker_core.progress`) from it
 Cancel sends SIGTERM (``QProcess.terminate``): the engine finishes the frame in hand, writes
 it atomically and exits with status 130, so no partial frame is left. A second Cancel sends
 SIGTERM again, which the engine takes as "stop now" (its writes are still temp file + rename).
-On Windows, where a console process cannot be asked politely, Cancel kills it; a temporary
-file it leaves is hidden and removed by the next render into that folder.
+Cancel also creates the render's cancel file (``vtinker render --cancel-file``), which the
+engine polls: that is the graceful stop on Windows, where there is no SIGTERM.
 """
 
 from __future__ import annotations
@@ -71,8 +71,9 @@ class RenderOutcome:
     records: tuple[dict[str, Any], ...] = field(default=(), repr=False)
 
 
-def render_command(job_path: str | Path) -> list[str]:
+def render_command(job_path: str | Path, cancel_file: str | Path | None = None) -> list[str]:
     """The engine command for a job file (the program first)."""
+    extra = [] if cancel_file is None else ["--cancel-file", str(cancel_file)]
     return [
         sys.executable,
         "-m",
@@ -82,6 +83,7 @@ def render_command(job_path: str | Path) -> list[str]:
         str(job_path),
         "--progress",
         "json",
+        *extra,
     ]
 
 
@@ -110,6 +112,7 @@ class RenderProcess(QObject):
         self._records: list[dict[str, Any]] = []
         self._job: dict[str, Any] = {}
         self._tempdir: Path | None = None
+        self._cancel_file: Path | None = None
         self._cancel_requested = False
         self._start_time: float | None = None
         self._done = 0
@@ -143,7 +146,8 @@ class RenderProcess(QObject):
         job_path.write_text(json.dumps(self._job, indent=2) + "\n", encoding="utf-8")
 
         process = QProcess(self)
-        command = render_command(job_path)
+        self._cancel_file = self._tempdir / "cancel"
+        command = render_command(job_path, self._cancel_file)
         process.setProgram(command[0])
         process.setArguments(command[1:])
         environment = QProcessEnvironment.systemEnvironment()
@@ -165,9 +169,11 @@ class RenderProcess(QObject):
         if process is None:
             return
         self._cancel_requested = True
-        if sys.platform == "win32":
-            process.kill()
-        else:
+        # The cancel file stops the engine gracefully everywhere, Windows included (no SIGTERM
+        # there); elsewhere SIGTERM does the same at once.
+        if self._cancel_file is not None and self._cancel_file.parent.is_dir():
+            self._cancel_file.touch()
+        if sys.platform != "win32":
             process.terminate()
 
     def wait(self, timeout_ms: int = 30000) -> bool:

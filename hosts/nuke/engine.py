@@ -12,9 +12,9 @@ Records follow ``vtinker_core/progress.py`` (schema 1): ``start`` (``total``, ``
 ``warning`` (``message``), ``done`` (``rendered``, ``skipped``, ``seconds``) and ``error``
 (``message``, ``kind``, ``cancelled``). Exit status: 0 done, 2 error, 130 cancelled.
 
-Cancelling sends SIGTERM (``Popen.terminate``) once; the engine finishes the frame in progress
-(frames are written atomically) and exits with 130. On Windows ``terminate`` ends the process at
-once; the engine removes the unfinished frame's temporary file on its next run.
+Cancelling creates the job's cancel file (``--cancel-file``), and on Linux and macOS also sends
+SIGTERM; the engine finishes the frame in progress (frames are written atomically) and exits
+with 130. The file is what makes the cancel graceful on Windows, which has no SIGTERM.
 """
 
 from __future__ import annotations
@@ -110,9 +110,10 @@ def split_executable(executable: str) -> list[str]:
 def engine_command(
     executable: str, job_path: str, *, frames: str | None = None, force: bool = False
 ) -> list[str]:
-    """``<executable> render --job J --progress json [--frames A-B] [--force]``."""
+    """``<executable> render --job J --progress json --cancel-file J.cancel [--frames A-B]
+    [--force]``."""
     command = [*split_executable(executable), "render", "--job", str(job_path)]
-    command += ["--progress", "json"]
+    command += ["--progress", "json", "--cancel-file", f"{job_path}.cancel"]
     if frames:
         command += ["--frames", frames]
     if force:
@@ -148,6 +149,14 @@ def _pump_lines(stream: Any, sink: Callable[[str], None]) -> None:
     stream.close()
 
 
+def _cancel_file(command: Sequence[str]) -> Path | None:
+    """The ``--cancel-file`` of an engine command, if it has one."""
+    items = list(command)
+    if "--cancel-file" in items[:-1]:
+        return Path(items[items.index("--cancel-file") + 1])
+    return None
+
+
 def run_engine(
     command: Sequence[str],
     *,
@@ -174,6 +183,9 @@ def run_engine(
         EngineStartError: the executable could not be started.
     """
     creationflags = getattr(subprocess, "CREATE_NO_WINDOW", 0)
+    cancel_file = _cancel_file(command)
+    if cancel_file is not None and cancel_file.exists():
+        cancel_file.unlink()  # left by an earlier cancelled run
     try:
         process = subprocess.Popen(
             list(command),
@@ -218,7 +230,10 @@ def run_engine(
             if should_cancel is not None and cancel_sent is None and should_cancel():
                 result.cancelled = True
                 cancel_sent = time.monotonic()
-                process.terminate()
+                if cancel_file is not None:
+                    cancel_file.touch()
+                if cancel_file is None or os.name != "nt":
+                    process.terminate()
             if cancel_sent is not None and time.monotonic() - cancel_sent > CANCEL_GRACE_SECONDS:
                 process.kill()
             try:
