@@ -140,29 +140,15 @@ def session_key(job: RenderJob, spec: SourceSpec) -> tuple[Any, ...]:
 def plan_samples(
     job: RenderJob, frames: Sequence[int], detected_cuts: Sequence[int] = ()
 ) -> list[Sample]:
-    """The job's output frames over ``frames``, numbered as the render numbers them.
-
-    The same mapping as :func:`vtinker_core.render.plan_render`: the timing, the cuts (listed
-    and detected) turned into holds, and the outputs renumbered from ``output.start``.
+    """The job's output frames over ``frames``, numbered as the render numbers them
+    (:func:`vtinker_core.job.plan_samples`, with the listed and detected cuts).
 
     Raises:
         JobError: the timing does not fit the frames.
     """
-    import dataclasses
+    from vtinker_core.job import plan_samples as plan
 
-    from vtinker_core.cuts import apply_cuts
-    from vtinker_core.errors import JobError
-    from vtinker_core.timing import build_timing
-
-    samples = build_timing(job.timing, list(frames))
-    cuts = sorted(set(job.cuts.frames) | set(detected_cuts))
-    if cuts:
-        samples = apply_cuts(samples, cuts)
-    if not samples:
-        raise JobError("the timing produces no output frames", setting="timing")
-    start = job.output.start if job.output.start is not None else frames[0]
-    offset = start - samples[0].output_frame
-    return [dataclasses.replace(s, output_frame=s.output_frame + offset) for s in samples]
+    return plan(job, frames, [*job.cuts.frames, *detected_cuts])
 
 
 def pair_sample(t: float) -> Sample:

@@ -25,6 +25,7 @@ rate from the timing. Every problem is a :class:`~vtinker_core.errors.JobError` 
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from pathlib import Path
@@ -32,7 +33,7 @@ from typing import Any
 
 from vtinker_core.errors import JobError
 from vtinker_core.tiling import TileSettings
-from vtinker_core.timing import TimingSpec, parse_fps
+from vtinker_core.timing import Sample, TimingSpec, build_timing, parse_fps
 
 JOB_VERSION = 1
 DEVICES = ("auto", "cpu", "cuda", "mps")
@@ -339,6 +340,28 @@ class RenderJob:
 
     def replace(self, **changes: Any) -> RenderJob:
         return replace(self, **changes)
+
+
+def plan_samples(job: RenderJob, frames: Sequence[int], cuts: Sequence[int] = ()) -> list[Sample]:
+    """The job's output frames over the source ``frames``, numbered as a render numbers them.
+
+    The timing is applied, samples straddling any of ``cuts`` (source frames that start a
+    shot) become holds, and the outputs are renumbered from ``output.start`` (default: the
+    first source frame). The render, the Qt window and the hosts all use this one mapping.
+
+    Raises:
+        JobError: the timing does not fit the frames or produces no output.
+    """
+    from vtinker_core.cuts import apply_cuts
+
+    samples = build_timing(job.timing, list(frames))
+    if cuts:
+        samples = apply_cuts(samples, sorted(set(cuts)))
+    if not samples:
+        raise JobError("the timing produces no output frames", setting="timing")
+    start = job.output.start if job.output.start is not None else frames[0]
+    offset = start - samples[0].output_frame
+    return [replace(s, output_frame=s.output_frame + offset) for s in samples]
 
 
 def read_job(path: str | Path) -> RenderJob:

@@ -25,7 +25,6 @@ This module plans and drives the render; the per-frame work lives in
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 import time
 from collections.abc import Sequence
@@ -60,11 +59,11 @@ from vtinker_core.io import (
     write_frame,
     write_video,
 )
-from vtinker_core.job import RenderJob
+from vtinker_core.job import RenderJob, plan_samples
 from vtinker_core.progress import ProgressReporter
 from vtinker_core.render_lock import LOCK_NAME, _remove_stale_temp_files, output_lock
 from vtinker_core.timecode import advance_timecode
-from vtinker_core.timing import Sample, build_timing
+from vtinker_core.timing import Sample
 
 
 @dataclass(frozen=True)
@@ -97,18 +96,7 @@ class RenderPlan:
 
 def plan_render(job: RenderJob, source: FrameSource, cuts: Sequence[int] = ()) -> RenderPlan:
     """Map the job's timing onto the source frames and number the outputs."""
-    from vtinker_core.cuts import apply_cuts
-
-    samples = build_timing(job.timing, list(source.frames))
-    if cuts:
-        samples = apply_cuts(samples, list(cuts))
-    if not samples:
-        raise JobError("the timing produces no output frames", setting="timing")
-    start = job.output.start if job.output.start is not None else source.first
-    offset = start - samples[0].output_frame
-    renumbered = tuple(
-        dataclasses.replace(s, output_frame=s.output_frame + offset) for s in samples
-    )
+    renumbered = tuple(plan_samples(job, source.frames, cuts))
     outputs = tuple(s.output_frame for s in renumbered)
     step: dict[int, float] = {}
     for i, s in enumerate(renumbered):
