@@ -88,7 +88,7 @@ class JsonLinesProgress(ProgressReporter):
             output=output,
         )
 
-    def frame(self, **fields: Any) -> None:  # type: ignore[override]
+    def frame(self, **fields: Any) -> None:
         self._emit("frame", **fields)
 
     def warning(self, message: str, *, frame: int | None = None) -> None:
@@ -121,7 +121,7 @@ class BarProgress(ProgressReporter):
         self._stream.write(f"vtinker: {engine}\n")
         self._bar = tqdm(total=total, unit="frame", file=self._stream, dynamic_ncols=True)
 
-    def frame(self, **fields: Any) -> None:  # type: ignore[override]
+    def frame(self, **fields: Any) -> None:
         if self._bar is not None:
             self._bar.set_postfix_str(f"frame {fields['frame']}", refresh=False)
             self._bar.update(1)
@@ -150,16 +150,16 @@ class CollectingProgress(ProgressReporter):
     def __init__(self) -> None:
         self.records: list[dict[str, Any]] = []
 
-    def start(self, **fields: Any) -> None:  # type: ignore[override]
+    def start(self, **fields: Any) -> None:
         self.records.append({"event": "start", **fields})
 
-    def frame(self, **fields: Any) -> None:  # type: ignore[override]
+    def frame(self, **fields: Any) -> None:
         self.records.append({"event": "frame", **fields})
 
     def warning(self, message: str, *, frame: int | None = None) -> None:
         self.records.append({"event": "warning", "message": message, "frame": frame})
 
-    def done(self, **fields: Any) -> None:  # type: ignore[override]
+    def done(self, **fields: Any) -> None:
         self.records.append({"event": "done", **fields})
 
     def error(self, message: str, *, kind: str, **fields: Any) -> None:
