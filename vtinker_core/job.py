@@ -338,6 +338,15 @@ class RenderJob:
             "sanitize": self.sanitize,
         }
 
+    def output_rate(self, source_fps: Fraction | None) -> Fraction | None:
+        """The output frame rate: ``output.fps``, else the fps-mode target rate, else the
+        source's rate (what a render writes as ``FramesPerSecond``)."""
+        if self.output.fps is not None:
+            return self.output.fps
+        if self.timing.mode == "fps" and self.timing.output_fps is not None:
+            return Fraction(self.timing.output_fps)
+        return source_fps
+
     def replace(self, **changes: Any) -> RenderJob:
         return replace(self, **changes)
 

@@ -109,14 +109,6 @@ def plan_render(job: RenderJob, source: FrameSource, cuts: Sequence[int] = ()) -
     return RenderPlan(renumbered, source, outputs, step)
 
 
-def _output_fps(job: RenderJob, source: FrameSource) -> Fraction | None:
-    if job.output.fps is not None:
-        return job.output.fps
-    if job.timing.mode == "fps" and job.timing.output_fps is not None:
-        return Fraction(job.timing.output_fps)
-    return source.fps
-
-
 def _check_not_overwriting_inputs(
     job: RenderJob, source: FrameSource, outputs: Sequence[int]
 ) -> None:
@@ -223,7 +215,7 @@ def render_job(
 
     engine, choice = make_engine(job)
     out_folder = Path(job.output.path).parent if str(Path(job.output.path).parent) else Path(".")
-    fps = _output_fps(job, source)
+    fps = job.output_rate(source.fps)
     tc0 = first.meta.timecode
     renderer = FrameRenderer(
         job, source, engine, pipeline, input_cs, output_cs, lambda m: reporter.warning(m)
