@@ -15,7 +15,7 @@ from model_helpers import (
     spec_entries,
 )
 
-from vtinker_core.model.blocks import UpSampleBlock
+from vtinker_core.model.blocks import OutputConv, UpSampleBlock
 from vtinker_core.model.flow import GuidedFlowUpsampler, padding_divisor
 from vtinker_core.model.inference import Interpolator
 from vtinker_core.model.network import VTinkerNet, select_depth_skip
@@ -273,6 +273,16 @@ def test_phase_decomposed_upsampling_equals_upsample_then_conv() -> None:
         torch.testing.assert_close(phased(x), plain(x), rtol=1e-5, atol=1e-5)
     # Under autograd the plain path runs (training stays upstream's computation).
     assert torch.equal(phased(x), plain(x))
+
+
+def test_output_conv_by_taps_equals_the_plain_convolution() -> None:
+    torch.manual_seed(0)
+    layer = OutputConv(64, 3)
+    x = torch.randn(2, 64, 9, 13)  # borders on every side
+    plain = F.conv2d(x, layer.weight, layer.bias, padding=1)
+    with torch.inference_mode():
+        torch.testing.assert_close(layer(x), plain, rtol=1e-5, atol=1e-5)
+    assert torch.equal(layer(x), plain)  # under autograd: the plain path
 
 
 # --- inference -------------------------------------------------------------------------------

@@ -190,9 +190,10 @@ def test_softsplat_rejects_bad_shapes(image_shape: tuple, flow_shape: tuple) -> 
 # --- correlation --------------------------------------------------------------------------------
 
 
-def test_correlation_matches_loops_including_borders() -> None:
-    first = _rand(2, 5, 6, 11, low=-1, high=1, seed=12)
-    second = _rand(2, 5, 6, 11, low=-1, high=1, seed=13)
+@pytest.mark.parametrize("width", [11, 53])  # one row chunk; several, the last one partial
+def test_correlation_matches_loops_including_borders(width: int) -> None:
+    first = _rand(2, 5, 6, width, low=-1, high=1, seed=12)
+    second = _rand(2, 5, 6, width, low=-1, high=1, seed=13)
     np.testing.assert_allclose(
         correlation(first, second).numpy(),
         correlation_reference(first.numpy(), second.numpy()),
@@ -213,8 +214,8 @@ def test_correlation_channel_order() -> None:
 
 
 def test_correlation_gradcheck() -> None:
-    first = _rand(1, 2, 3, 4, seed=14).double().requires_grad_()
-    second = _rand(1, 2, 3, 4, seed=15).double().requires_grad_()
+    first = _rand(1, 2, 3, 30, seed=14).double().requires_grad_()
+    second = _rand(1, 2, 3, 30, seed=15).double().requires_grad_()
     assert torch.autograd.gradcheck(correlation, (first, second), fast_mode=True)
 
 

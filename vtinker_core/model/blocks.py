@@ -14,13 +14,17 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from vtinker_core.model.winograd import winograd_conv3x3, winograd_weights
+
 __all__ = [
     "DownSampleBlock",
     "GroupNorm",
     "LeakyReLU",
+    "OutputConv",
     "ResidualBlock",
     "Swish",
     "UpSampleBlock",
+    "WinogradConv",
     "conv",
     "lrelu",
 ]
@@ -30,11 +34,51 @@ GROUPS = 32
 GROUP_NORM_EPS = 1e-6
 #: Negative slope of every LeakyReLU in the flow networks.
 LRELU_SLOPE = 0.1
+#: Fewest input and output channels for which :class:`WinogradConv` beats oneDNN's direct
+#: convolution on CPU (measured: 12–27 % faster from 128 channels, slower at 64).
+WINOGRAD_MIN_CHANNELS = 128
 
 
 def conv(in_channels: int, out_channels: int, kernel: int = 3, stride: int = 1) -> nn.Conv2d:
     """A biased convolution with "same" zero padding for odd ``kernel`` (``kernel // 2``)."""
     return nn.Conv2d(in_channels, out_channels, kernel, stride=stride, padding=kernel // 2)
+
+
+class WinogradConv(nn.Conv2d):
+    """A 3×3 "same" convolution that runs CPU float32 inference through Winograd F(2×2, 3×3).
+
+    2.25× fewer multiply-adds than the direct convolution, 12–27 % faster in wall time on
+    CPU for 128 channels and more (:mod:`vtinker_core.model.winograd`); results differ by
+    float rounding only. Under autograd, on other devices (whose libraries pick their own
+    algorithms), in other dtypes or below :data:`WINOGRAD_MIN_CHANNELS` channels it is a
+    plain convolution. The transformed filters are cached and recomputed when the weight
+    changes.
+
+    Args:
+        in_channels: input channels C.
+        out_channels: output channels K.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(in_channels, out_channels, 3, padding=1)
+        self._transformed: tuple[tuple[int, int, torch.dtype], torch.Tensor] | None = None
+
+    def _winograd_weights(self) -> torch.Tensor:
+        key = (self.weight.data_ptr(), self.weight._version, self.weight.dtype)
+        if self._transformed is None or self._transformed[0] != key:
+            self._transformed = (key, winograd_weights(self.weight.detach()))
+        return self._transformed[1]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """N×C×H×W → N×K×H×W."""
+        if (
+            torch.is_grad_enabled()
+            or x.device.type != "cpu"
+            or x.dtype != torch.float32
+            or min(self.in_channels, self.out_channels) < WINOGRAD_MIN_CHANNELS
+        ):
+            return super().forward(x)
+        return winograd_conv3x3(x, self._winograd_weights(), self.bias)
 
 
 def _can_work_in_place(x: torch.Tensor) -> bool:
@@ -87,19 +131,22 @@ class ResidualBlock(nn.Module):
     Args:
         in_channels: input channels a (multiple of 32).
         out_channels: output channels b (multiple of 32).
+        winograd: use :class:`WinogradConv` for the 3×3 convolutions (float rounding
+            differences only; the network uses it after its last discrete decision).
     """
 
-    def __init__(self, in_channels: int, out_channels: int) -> None:
+    def __init__(self, in_channels: int, out_channels: int, *, winograd: bool = False) -> None:
         super().__init__()
         self.in_channels = in_channels
         self.out_channels = out_channels
+        conv3 = WinogradConv if winograd else conv
         self.block = nn.Sequential(
             GroupNorm(in_channels),
             Swish(),
-            conv(in_channels, out_channels),
+            conv3(in_channels, out_channels),
             GroupNorm(out_channels),
             Swish(),
-            conv(out_channels, out_channels),
+            conv3(out_channels, out_channels),
         )
         if in_channels != out_channels:
             self.channel_up = conv(in_channels, out_channels, kernel=1)
@@ -162,6 +209,41 @@ def _upsample_conv_by_phase(
             window = padded[:, :, a : a + h + 1, b : b + w + 1]
             out[:, :, :, a, :, b] = F.conv2d(window, kernel, bias)
     return out.view(n, weight.shape[0], 2 * h, 2 * w)
+
+
+class OutputConv(nn.Conv2d):
+    """A 3×3 "same" convolution to a few output channels (the network's last layer, 128 → 3).
+
+    At inference (no autograd) it runs as one 1×1 convolution to 9·out channels, one per
+    tap, followed by nine shifted sums: a matrix product instead of a direct 3×3
+    convolution, which oneDNN runs several times slower when it has only 3 outputs to
+    compute. Results differ from the plain path by float rounding only (summation order).
+
+    Args:
+        in_channels: input channels C.
+        out_channels: output channels K (a few).
+    """
+
+    def __init__(self, in_channels: int, out_channels: int) -> None:
+        super().__init__(in_channels, out_channels, 3, padding=1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """N×C×H×W → N×K×H×W."""
+        if torch.is_grad_enabled():
+            return super().forward(x)
+        n, c, h, w = x.shape
+        k = self.out_channels
+        # Rows of the 1×1 weight are ordered (tap row, tap column, output channel).
+        per_tap = self.weight.permute(2, 3, 0, 1).reshape(9 * k, c, 1, 1)
+        taps = F.pad(F.conv2d(x, per_tap), (1, 1, 1, 1)).view(n, 3, 3, k, h + 2, w + 2)
+        out = taps[:, 0, 0, :, :h, :w].clone()
+        for i in range(3):
+            for j in range(3):
+                if i or j:
+                    out += taps[:, i, j, :, i : i + h, j : j + w]
+        if self.bias is not None:
+            out += self.bias.view(1, k, 1, 1)
+        return out
 
 
 class DownSampleBlock(nn.Module):

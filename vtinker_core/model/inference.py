@@ -189,12 +189,13 @@ _TRIM: list[ctypes._CFuncPtr] = []
 
 
 def _release_free_memory() -> None:
-    """Hand the heap's free pages back after a pass (only when the allocator is tuned).
+    """Hand the heap's free pages back after a tile (only when the allocator is tuned).
 
-    Between passes nearly all of the heap is free; ``malloc_trim`` returns those pages to the
-    system, so fragmentation left by one pass does not add up in the next one's peak RSS. The
-    next pass faults them in once (≈5 % of its time at 480p) instead of on every layer, so
-    this runs after motion estimation and after tiles, not after whole frames.
+    Between tiles nearly all of the heap is free; ``malloc_trim`` returns those pages to the
+    system, so fragmentation left by one tile does not add up over a frame's many tiles. The
+    next pass faults its pages in again, and page faults are costly (≈2 µs per 4 KiB page
+    on a virtual machine: 1–2 s per 480p frame), so whole-frame passes and motion estimation
+    keep their heap: a render's later frames then reuse the first frame's pages.
     """
     if _TRIM:
         _TRIM[0](0)
@@ -368,7 +369,6 @@ class Interpolator:
             x0 = self._prepare(img0, divisor)
             x1 = self._prepare(img1, divisor)
             flow = self.network.estimate_flow(x0, x1, depth, skip)
-        _release_free_memory()
         return PairState(x0, x1, flow, h, w, depth, skip)
 
     def state_from_flows(

@@ -21,9 +21,11 @@ from torch import nn
 from vtinker_core.model.blocks import (
     DownSampleBlock,
     GroupNorm,
+    OutputConv,
     ResidualBlock,
     Swish,
     UpSampleBlock,
+    WinogradConv,
     conv,
 )
 from vtinker_core.model.ops import softsplat_average
@@ -76,25 +78,23 @@ class ReconstructionUnet(nn.Module):
 
     def __init__(self) -> None:
         super().__init__()
-        r = ResidualBlock
+        # Cheaper algorithms at inference: see TextureSynthesis.__init__.
+        r = functools.partial(ResidualBlock, winograd=True)
         self.Elayer1 = nn.Sequential(r(128, 128), r(128, 128), DownSampleBlock(128))
         self.Elayer2 = nn.Sequential(r(128, 256), r(256, 256), DownSampleBlock(256))
         self.Elayer3 = nn.Sequential(r(256, 256), r(256, 256), DownSampleBlock(256))
         self.Elayer4 = nn.Sequential(r(256, 512), r(512, 512))
         self.Efinal = nn.Sequential(
-            r(512, 512), r(512, 512), GroupNorm(512), Swish(), conv(512, 256)
+            r(512, 512), r(512, 512), GroupNorm(512), Swish(), WinogradConv(512, 256)
         )
-        self.Dhead = nn.Sequential(conv(256, 512), r(512, 512), r(512, 512))
+        self.Dhead = nn.Sequential(WinogradConv(256, 512), r(512, 512), r(512, 512))
         self.Dlayer0 = nn.Sequential(r(512, 512), r(512, 512))
-        # The reconstruction comes after every discrete decision of the network (nearest
-        # warps, texture argmax), so its upsampling convolutions may take the cheaper
-        # phase-decomposed form at inference: rounding-level differences stay rounding-level.
         up = functools.partial(UpSampleBlock, phase_decomposed=True)
         self.Dlayer1 = nn.Sequential(r(512 + 256, 256), r(256, 256), up(256))
         self.Dlayer2 = nn.Sequential(r(256 + 256, 256), r(256, 256), up(256))
         self.Dlayer3 = nn.Sequential(r(256 + 128, 128), r(128, 128), up(128))
         self.Dlayer4 = nn.Sequential(r(128 + 128, 128), r(128, 128), up(128))
-        self.Dfinal = nn.Sequential(GroupNorm(128), Swish(), conv(128, 3))
+        self.Dfinal = nn.Sequential(GroupNorm(128), Swish(), OutputConv(128, 3))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """N×128×S×S' (S, S' multiples of 8) → N×3×2S×2S', unclamped."""
@@ -139,9 +139,12 @@ class TextureSynthesis(nn.Module):
     def __init__(self) -> None:
         super().__init__()
         # Definition order = upstream's, so state dicts list keys in the checkpoint's order.
-        self.merge_feat = nn.Sequential(
-            ResidualBlock(256, 256), ResidualBlock(256, WIDTH), ResidualBlock(WIDTH, WIDTH)
-        )
+        # merge_feat and mid_net come after every discrete decision of the network (nearest
+        # warps, the texture argmax), so at inference they may take cheaper convolution
+        # algorithms whose rounding differs (Winograd, phase-decomposed upsampling): rounding
+        # differences stay rounding-level instead of flipping a choice.
+        r = functools.partial(ResidualBlock, winograd=True)
+        self.merge_feat = nn.Sequential(r(256, 256), r(256, WIDTH), r(WIDTH, WIDTH))
         self.Ehead_warp = _head(6)
         self.Ehead_img = _head(3)
         self.mid_net = ReconstructionUnet()
