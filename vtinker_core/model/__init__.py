@@ -8,9 +8,10 @@ start-up. Names are exported lazily, so ``import vtinker_core.model.ops`` stays 
     interp = Interpolator.from_checkpoint("VTinker.pkl", device="cpu", precision="float32")
     frames = interp.interpolate(img0, img1, [0.25, 0.5, 0.75])   # N×3×H×W each
 
-Modules: ``ops`` (splatting, correlation, warping), ``blocks``, ``flow`` (pyramid, motion
-estimator, GFU), ``texture`` (texture mapping), ``synthesis`` (heads, U-Nets), ``network``
-(:class:`VTinkerNet`), ``stage1`` (stage-1 layout), ``checkpoint``, ``inference``.
+Modules: ``ops`` (splatting, correlation, warping), ``blocks``, ``winograd`` (fast 3×3
+convolutions on CPU), ``flow`` (pyramid, motion estimator, GFU), ``texture`` (texture
+mapping), ``synthesis`` (heads, U-Nets), ``network`` (:class:`VTinkerNet`), ``stage1``
+(stage-1 layout), ``checkpoint``, ``inference``.
 """
 
 from __future__ import annotations
