@@ -192,3 +192,33 @@ def test_frames_outside_the_output_range_are_a_clear_error(tmp_path: Path) -> No
     source = _write_plates(tmp_path / "src")
     with pytest.raises(JobError, match="selects none of the output frames"):
         render_job(_job(source, str(tmp_path / "out" / "r.####.exr")), frames="1-5")
+
+
+def test_cg_frames_with_changing_bounding_boxes_render_in_their_union(tmp_path: Path) -> None:
+    # A CG element rendered with automatic bounding boxes: each frame stores only the box
+    # around the element, inside one 40×24 display window.
+    display = Window(0, 0, W, H)
+    boxes = (Window(2, 3, 10, 6), Window(20, 12, 8, 10))
+    folder = tmp_path / "cg"
+    folder.mkdir()
+    for i, box in enumerate(boxes):
+        pixels = np.full((box.height, box.width, 4), 0.5 + i, np.float32)  # RGBA premultiplied
+        meta = FrameMeta(data_window=box, display_window=display, bit_depth="float")
+        write_frame(folder / f"fx.{1001 + i}.exr", Frame(pixels, ("R", "G", "B", "A"), meta))
+    render_job(_job(str(folder / "fx.####.exr"), str(tmp_path / "out" / "fx.####.exr")))
+
+    union = Window(2, 3, 26, 19)
+    for number in (1001, 1002, 1003):
+        out = read_frame(tmp_path / "out" / f"fx.{number}.exr")
+        assert out.meta.data_window == union
+        assert out.meta.display_window == display
+    first = read_frame(tmp_path / "out" / "fx.1001.exr").pixels
+    np.testing.assert_array_equal(first[0:6, 0:10], 0.5)  # frame 1001's box, in place
+    assert not first[6:, 10:].any()  # zeros outside it
+    mid = read_frame(tmp_path / "out" / "fx.1002.exr").pixels
+    # The blend engine mixes the two frames placed in the union: half of each box's alpha
+    # (alpha mixes linearly), and colour in both boxes.
+    np.testing.assert_allclose(mid[0:6, 0:10, 3], 0.25, rtol=1e-6)
+    np.testing.assert_allclose(mid[9:19, 18:26, 3], 0.75, rtol=1e-6)
+    assert (mid[0:6, 0:10, :3] > 0).all() and (mid[9:19, 18:26, :3] > 0.5).all()
+    assert not mid[0:6, 12:18].any()  # between the boxes nothing was invented

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from vtinker_core.errors import FrameRangeError, SequenceError
-from vtinker_core.frame import Frame
+from vtinker_core.frame import Frame, FrameMeta, Window
 from vtinker_core.io.images import write_frame
 from vtinker_core.io.sequences import (
     FrameSequence,
@@ -307,3 +307,28 @@ def test_sequences_module_imports_no_image_library() -> None:
         "assert 'OpenImageIO' not in sys.modules and 'av' not in sys.modules, 'heavy import'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_check_sequence_accepts_changing_data_windows_and_returns_their_union(
+    tmp_path: Path,
+) -> None:
+    display = Window(0, 0, 64, 32)
+    for frame, box in ((1, Window(4, 2, 10, 8)), (2, Window(30, 10, 20, 20)), (3, display)):
+        meta = FrameMeta(data_window=box, display_window=display)
+        pixels = np.ones((box.height, box.width, 4), np.float32)
+        write_frame(tmp_path / f"cg.{frame:04d}.exr", Frame(pixels, ("R", "G", "B", "A"), meta))
+    info = check_sequence(find_sequence(tmp_path / "cg.####.exr"), [1, 2])
+    assert info.meta.data_window == Window(4, 2, 46, 28)
+    assert (info.width, info.height) == (46, 28)
+    whole = check_sequence(find_sequence(tmp_path / "cg.####.exr"))
+    assert whole.meta.data_window == display
+
+
+def test_check_sequence_refuses_another_display_window(tmp_path: Path) -> None:
+    for frame, display in ((1, Window(0, 0, 64, 32)), (2, Window(0, 0, 48, 32))):
+        meta = FrameMeta(data_window=Window(0, 0, 16, 16), display_window=display)
+        pixels = np.ones((16, 16, 3), np.float32)
+        write_frame(tmp_path / f"cg.{frame:04d}.exr", Frame(pixels, ("R", "G", "B"), meta))
+    with pytest.raises(SequenceError) as caught:
+        check_sequence(find_sequence(tmp_path / "cg.####.exr"))
+    assert "frame 2 is 48x32 R G B, not 64x32 R G B like frame 1" in str(caught.value)

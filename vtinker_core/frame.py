@@ -44,6 +44,22 @@ class Window:
         """(height, width), in array order."""
         return (self.height, self.width)
 
+    def union(self, other: Window) -> Window:
+        """The smallest window holding both."""
+        x, y = min(self.x, other.x), min(self.y, other.y)
+        right = max(self.x + self.width, other.x + other.width)
+        bottom = max(self.y + self.height, other.y + other.height)
+        return Window(x, y, right - x, bottom - y)
+
+    def contains(self, other: Window) -> bool:
+        """Whether ``other`` lies wholly inside this window."""
+        return (
+            self.x <= other.x
+            and self.y <= other.y
+            and other.x + other.width <= self.x + self.width
+            and other.y + other.height <= self.y + self.height
+        )
+
 
 @dataclass(frozen=True)
 class FrameMeta:
@@ -156,6 +172,26 @@ class Frame:
                 if g in self.channels and b in self.channels:
                     return (name, g, b)
         return None
+
+    def placed_in(self, window: Window) -> Frame:
+        """This frame with its data window widened to ``window``, zeros outside the old one.
+
+        EXR semantics: every channel is 0 outside a file's data window, so the result shows
+        the same image. Used to give every frame of a sequence whose data windows differ
+        (CG renders with automatic bounding boxes) one common window.
+
+        Raises:
+            ValueError: ``window`` does not contain this frame's data window.
+        """
+        own = self.meta.data_window
+        if window == own:
+            return self
+        if not window.contains(own):
+            raise ValueError(f"window {window} does not contain the data window {own}")
+        pixels = np.zeros((window.height, window.width, len(self.channels)), np.float32)
+        x, y = own.x - window.x, own.y - window.y
+        pixels[y : y + self.height, x : x + self.width] = self.pixels
+        return Frame(pixels, self.channels, self.meta.replace(data_window=window))
 
     def with_pixels(self, pixels: NDArray[Any], channels: Sequence[str] | None = None) -> Frame:
         """A new frame with other pixels (same size unless windows are also changed)."""

@@ -21,6 +21,7 @@ never frames. This module imports no image library until :func:`check_sequence` 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import math
 import re
@@ -284,7 +285,9 @@ def check_sequence(sequence: FrameSequence, frames: Sequence[int] | None = None)
     """Check that every wanted frame exists and matches the first one, before any work.
 
     Reads only file headers. The first frame present is the reference; every other frame must
-    have the same data window size and the same channels.
+    have the same display window and the same channels. Data windows may differ (EXR renders
+    with automatic bounding boxes): the result then describes the union of all of them, the
+    window every frame is placed in when read (:meth:`~vtinker_core.frame.Frame.placed_in`).
 
     Args:
         sequence: the sequence (its ``frames`` need not be filled).
@@ -292,7 +295,8 @@ def check_sequence(sequence: FrameSequence, frames: Sequence[int] | None = None)
             the last on disk (see :func:`expected_frames`), so holes are found.
 
     Returns:
-        The header of the reference (first) frame.
+        The header of the reference (first) frame, its data window (and size) widened to the
+        union of the frames' data windows when they differ.
 
     Raises:
         SequenceError: with ``.frames`` listing every bad frame and a message naming them
@@ -318,13 +322,15 @@ def check_sequence(sequence: FrameSequence, frames: Sequence[int] | None = None)
             continue
         if reference is None:
             reference, reference_frame = info, frame
-        elif (info.width, info.height, info.channels) != (
-            reference.width,
-            reference.height,
+            union = info.meta.data_window
+        elif (info.meta.display_window, info.channels) != (
+            reference.meta.display_window,
             reference.channels,
         ):
             why = f"{_describe(info)}, not {_describe(reference)} like frame {reference_frame}"
             differing.setdefault(why, []).append(frame)
+        else:
+            union = union.union(info.meta.data_window)
     problems = []
     if missing:
         problems.append(f"{_frames_text(missing)} missing")
@@ -340,6 +346,13 @@ def check_sequence(sequence: FrameSequence, frames: Sequence[int] | None = None)
             frames=bad_frames,
             frame=bad_frames[0],
         )
+    if union != reference.meta.data_window:
+        return dataclasses.replace(
+            reference,
+            width=union.width,
+            height=union.height,
+            meta=reference.meta.replace(data_window=union),
+        )
     return reference
 
 
@@ -349,4 +362,8 @@ def _frames_text(frames: Sequence[int]) -> str:
 
 
 def _describe(info: FrameInfo) -> str:
-    return f"{info.width}x{info.height} {' '.join(info.channels)}"
+    display = info.meta.display_window
+    size = f"{display.width}x{display.height}"
+    if (display.x, display.y) != (0, 0):
+        size += f" at {display.x},{display.y}"
+    return f"{size} {' '.join(info.channels)}"

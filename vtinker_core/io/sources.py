@@ -16,7 +16,8 @@ A spec is a sequence pattern (``####``, ``@@@@``, ``%04d``), one numbered file o
 (``plate.1001.exr`` opens the whole sequence), a single image without a frame number
 (``still.png``, frame 0), or a video file (``.mp4``, ``.mov``, ``.mkv``, ...). Sequences are
 checked up front (holes between the first and last frame, frames of another size or channel
-set), so a render fails before any work rather than at frame 1057.
+set), so a render fails before any work rather than at frame 1057. EXR frames whose data
+windows differ (automatic bounding boxes) are read into the union of those windows.
 """
 
 from __future__ import annotations
@@ -216,10 +217,12 @@ def _sequence_of(path: Path) -> FrameSequence | None:
 def _open_sequence(sequence: FrameSequence, wanted: tuple[int, ...] | None) -> FrameSource:
     numbers = expected_frames(sequence.frames) if wanted is None else wanted
     info = check_sequence(sequence, numbers)
+    # Frames whose data windows differ are all placed in their union (zeros outside).
+    window = info.meta.data_window
     return FrameSource(
         kind="sequence",
         frames=tuple(numbers),
-        reader=lambda frame: read_frame(sequence.path(frame)),
+        reader=lambda frame: read_frame(sequence.path(frame)).placed_in(window),
         path_of=sequence.path,
         info=info,
         fps=info.meta.fps,

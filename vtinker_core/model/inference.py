@@ -23,7 +23,7 @@ import ctypes
 import functools
 import math
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -185,7 +185,7 @@ def tune_cpu_allocator() -> bool:
     return bool(applied)
 
 
-_TRIM: list[ctypes._CFuncPtr] = []
+_TRIM: list[Callable[[int], int]] = []
 
 
 def _release_free_memory() -> None:
