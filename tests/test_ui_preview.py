@@ -14,15 +14,17 @@ pytest.importorskip("pytestqt")
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
 from PySide6.QtGui import QImage
 
-from vtinker_core.frame import Frame
+from vtinker_core.frame import Frame, FrameMeta, Window
 from vtinker_core.io import write_frame
 from vtinker_core.job import RenderJob
 from vtinker_ui.compute import (
     DisplaySettings,
     PreviewSession,
     SourceSpec,
+    auto_proxy,
     plan_samples,
     preview_job,
+    proxy_frame,
 )
 from vtinker_ui.flowviz import flow_to_rgb, occlusion_mask
 from vtinker_ui.preview_window import PreviewWindow
@@ -314,3 +316,51 @@ def test_a_timing_being_typed_keeps_the_last_good_timeline(
     window.refresh()
     assert len(window.output_frames()) == 17
     assert window.render_action.isEnabled()
+
+
+def test_proxy_frames_average_blocks_and_scale_windows() -> None:
+    pixels = np.arange(8 * 12 * 6, dtype=np.float32).reshape(8, 12, 6)  # more than 4 channels
+    meta = FrameMeta(data_window=Window(4, 2, 12, 8), display_window=Window(0, 0, 20, 10))
+    frame = Frame(pixels, ("R", "G", "B", "A", "Z", "mask"), meta)
+    small = proxy_frame(frame, 2)
+    assert small.pixels.shape == (4, 6, 6)
+    np.testing.assert_allclose(small.pixels[0, 0], pixels[0:2, 0:2].mean(axis=(0, 1)))
+    assert small.meta.data_window == Window(2, 1, 6, 4)
+    assert small.meta.display_window == Window(0, 0, 10, 5)
+    assert small.channels == frame.channels
+    assert proxy_frame(frame, 1) is frame
+    assert [auto_proxy(1080, 1920), auto_proxy(2160, 4096), auto_proxy(4320, 8192)] == [1, 2, 4]
+
+
+def test_a_proxy_session_previews_at_a_lower_resolution(sequence: str) -> None:
+    job = preview_job(
+        {
+            "input": {"path": sequence},
+            "timing": {"mode": "speed", "speed": 0.5},
+            "engine": {"name": "blend"},
+        }
+    )
+    session = PreviewSession(job, SourceSpec((sequence,), proxy=2))
+    try:
+        assert (session.info.height, session.info.width, session.info.proxy) == (32, 48, 2)
+        sample = plan_samples(job, session.info.frames)[1]
+        result = session.compute(sample, DisplaySettings())
+        assert result.pixels.shape == (16, 24, 3)
+        assert result.image.shape == (16, 24, 3)
+        expected = 0.5 * session.rgb_of(1) + 0.5 * session.rgb_of(2)
+        np.testing.assert_allclose(result.pixels, expected, atol=2e-3)
+    finally:
+        session.close()
+
+
+def test_the_proxy_choice_reopens_the_preview_smaller(
+    qtbot: Any, window: PreviewWindow, sequence: str
+) -> None:
+    with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
+        window.open_paths([sequence])
+    assert window.playback.info is not None and window.playback.info.proxy == 1  # auto, small
+    with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
+        window.view_controls.set_proxy(4)
+    assert window.playback.info.proxy == 4
+    shown = window.viewer.image()
+    assert shown is not None and (shown.width(), shown.height()) == (12, 8)

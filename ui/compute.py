@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 if TYPE_CHECKING:
+    from vtinker_core.frame import Frame
     from vtinker_core.job import RenderJob
     from vtinker_core.timing import Sample
 
@@ -44,10 +45,13 @@ class SourceSpec:
     Attributes:
         paths: one path or pattern, or the two images of a pair.
         frames: the source frame range (``input.frames``), None for all.
+        proxy: compute the preview at 1/``proxy`` of the size (1, 2 or 4), or 0 for
+            :func:`auto_proxy` of the source size. Renders always run at full size.
     """
 
     paths: tuple[str, ...]
     frames: str | None = None
+    proxy: int = 1
 
     @property
     def is_pair(self) -> bool:
@@ -77,6 +81,7 @@ class SourceInfo:
     detected_cuts: tuple[int, ...] = ()
     displays: tuple[tuple[str, tuple[str, ...], str], ...] = ()
     suggested_view: str | None = None
+    proxy: int = 1
 
 
 @dataclass(eq=False)
@@ -151,6 +156,66 @@ def plan_samples(
     return plan(job, frames, [*job.cuts.frames, *detected_cuts])
 
 
+#: Proxy scales the preview offers.
+PROXY_SCALES = (1, 2, 4)
+
+
+def auto_proxy(height: int, width: int) -> int:
+    """The preview scale for a source size: full up to 2K, 1/2 up to 4K, 1/4 beyond."""
+    longest = max(height, width)
+    return 1 if longest <= 2048 else 2 if longest <= 4096 else 4
+
+
+def proxy_frame(frame: Frame, scale: int) -> Frame:
+    """``frame`` at 1/``scale`` of its size (area average), windows scaled to match."""
+    import cv2
+
+    from vtinker_core.frame import Frame, Window
+
+    if scale == 1:
+        return frame
+    data = frame.meta.data_window
+    h, w = max(1, -(-frame.height // scale)), max(1, -(-frame.width // scale))
+    parts = []
+    for start in range(0, len(frame.channels), 4):  # OpenCV resizes up to 4 channels at once
+        chunk = np.ascontiguousarray(frame.pixels[:, :, start : start + 4])
+        small = cv2.resize(chunk, (w, h), interpolation=cv2.INTER_AREA)
+        parts.append(small.reshape(h, w, -1))
+    display = frame.meta.display_window
+    meta = frame.meta.replace(
+        data_window=Window(data.x // scale, data.y // scale, w, h),
+        display_window=Window(
+            display.x // scale,
+            display.y // scale,
+            max(1, -(-display.width // scale)),
+            max(1, -(-display.height // scale)),
+        ),
+    )
+    return Frame(np.concatenate(parts, axis=2).astype(np.float32), frame.channels, meta)
+
+
+class ProxySource:
+    """A source whose frames are read at 1/``scale`` of their size (see :func:`proxy_frame`)."""
+
+    def __init__(self, source: Any, scale: int) -> None:
+        self._source = source
+        self.scale = scale
+        self.kind = source.kind
+        self.frames = tuple(source.frames)
+        self.fps = getattr(source, "fps", None)
+
+    def read(self, frame: int) -> Frame:
+        return proxy_frame(self._source.read(frame), self.scale)
+
+    def path(self, frame: int) -> Any:
+        return self._source.path(frame)
+
+    def close(self) -> None:
+        close = getattr(self._source, "close", None)
+        if callable(close):
+            close()
+
+
 def pair_sample(t: float) -> Sample:
     """The sample at ``t`` between the two images of a pair (frames 0 and 1)."""
     from vtinker_core.timing import Sample
@@ -197,11 +262,16 @@ class PreviewSession:
         else:
             source = open_source(spec.paths[0], spec.frames)
             kind = source.kind
-        self.source = source
         first = source.read(source.frames[0])
         self.pipeline, self.input_cs, _output_cs = resolve_colorspaces(
             job, first, source_file(source, source.frames[0])
         )
+        proxy = spec.proxy or auto_proxy(first.height, first.width)
+        if proxy not in PROXY_SCALES:
+            raise ValueError(f"proxy must be one of {PROXY_SCALES} or 0 (auto), got {proxy}")
+        if proxy > 1:
+            source = ProxySource(source, proxy)
+        self.source = source
         self.engine, choice = make_engine(job)
         self.renderer = FrameRenderer(
             job,
@@ -234,6 +304,7 @@ class PreviewSession:
             detected_cuts=detected,
             displays=displays,
             suggested_view=self._suggest_view(displays),
+            proxy=proxy,
         )
         self._results: OrderedDict[tuple[int, int, float], NDArray[np.float32]] = OrderedDict()
 

@@ -31,6 +31,9 @@ from PySide6.QtWidgets import (
 
 from vtinker_ui.compute import DisplaySettings
 
+#: Proxy choices of the preview: label and scale (0 = auto).
+PROXY_CHOICES: tuple[tuple[str, int], ...] = (("Auto", 0), ("Full", 1), ("1/2", 2), ("1/4", 4))
+
 VIEW_MODES: tuple[tuple[str, str, str], ...] = (
     ("result", "Result", "The interpolated output frame"),
     ("wipe", "A/B wipe", "Wipe between the output frame (A) and the nearer source frame (B)"),
@@ -92,6 +95,7 @@ class ViewControls(QWidget):
 
     displayChanged = Signal()
     modeChanged = Signal(str)
+    proxyChanged = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -136,6 +140,16 @@ class ViewControls(QWidget):
         layout.addWidget(self.exposure_slider)
         layout.addWidget(self.exposure_spin)
         layout.addWidget(self.exposure_reset)
+        layout.addSpacing(12)
+        layout.addWidget(QLabel("Proxy", self))
+        self.proxy_combo = QComboBox(self)
+        for label, scale in PROXY_CHOICES:
+            self.proxy_combo.addItem(label, scale)
+        self.proxy_combo.setToolTip(
+            "Preview at a lower resolution for speed (Auto: full up to 2K, 1/2 up to 4K, "
+            "1/4 beyond); renders always run at full resolution"
+        )
+        layout.addWidget(self.proxy_combo)
         layout.addStretch(1)
         self._displays: dict[str, tuple[tuple[str, ...], str]] = {}
         #: True once the user picked a display or view (then a new source keeps it).
@@ -149,6 +163,7 @@ class ViewControls(QWidget):
         self.exposure_slider.valueChanged.connect(self._slider_moved)
         self.exposure_spin.valueChanged.connect(self._spin_changed)
         self.exposure_reset.clicked.connect(lambda: self.set_exposure(0.0))
+        self.proxy_combo.currentIndexChanged.connect(lambda _i: self.proxyChanged.emit())
 
     # ---------------------------------------------------------------------------- values
 
@@ -158,6 +173,16 @@ class ViewControls(QWidget):
 
     def set_mode(self, mode: str) -> None:
         self.mode_buttons[mode].setChecked(True)
+
+    def proxy(self) -> int:
+        """The chosen proxy scale: 1, 2 or 4, or 0 for auto."""
+        return int(self.proxy_combo.currentData())
+
+    def set_proxy(self, scale: int) -> None:
+        index = self.proxy_combo.findData(scale)
+        if index < 0:
+            raise ValueError(f"no proxy choice {scale}")
+        self.proxy_combo.setCurrentIndex(index)
 
     def display_settings(self) -> DisplaySettings:
         return DisplaySettings(

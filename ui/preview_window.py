@@ -263,6 +263,7 @@ class PreviewWindow(QMainWindow):
         self.transport.tChanged.connect(self.set_t)
         self.view_controls.displayChanged.connect(self._display_changed)
         self.view_controls.modeChanged.connect(self._mode_changed)
+        self.view_controls.proxyChanged.connect(self._schedule_refresh)
         self.viewer.playToggleRequested.connect(self.toggle_play)
         self.viewer.pixelHovered.connect(self._pixel_hovered)
         self.playback.playingChanged.connect(self._playing_changed)
@@ -369,10 +370,11 @@ class PreviewWindow(QMainWindow):
             self._refresh_timer.start()
 
     def _source_spec(self, job: Any) -> SourceSpec:
+        proxy = self.view_controls.proxy()
         if self._pair_paths is not None and job.input.path == self._pair_paths[0]:
-            return SourceSpec(self._pair_paths)
+            return SourceSpec(self._pair_paths, proxy=proxy)
         self._pair_paths = None
-        return SourceSpec((job.input.path,), job.input.frames)
+        return SourceSpec((job.input.path,), job.input.frames, proxy=proxy)
 
     def refresh(self) -> None:
         """Bring the preview in line with the panel: reopen the source if what it depends on
@@ -418,8 +420,9 @@ class PreviewWindow(QMainWindow):
             view = info.suggested_view  # None: the config's default view
         self.view_controls.set_displays(info.displays, display=display, view=view)
         self.statusBar().showMessage(
-            f"{info.kind} {info.width}×{info.height}, {len(info.frames)} frames, "
-            f"{info.input_colorspace}; {info.engine}",
+            f"{info.kind} {info.width}×{info.height}"
+            f"{f' (preview at 1/{info.proxy})' if info.proxy > 1 else ''}, "
+            f"{len(info.frames)} frames, {info.input_colorspace}; {info.engine}",
             10000,
         )
         self.banner.clear_error()
