@@ -19,7 +19,7 @@ from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -51,13 +51,25 @@ class _PairState:
     motion: Motion
 
 
+class FrameReader(Protocol):
+    """What the renderer reads frames from: a :class:`~vtinker_core.io.FrameSource`, an image
+    pair, or a preview proxy of either."""
+
+    @property
+    def frames(self) -> tuple[int, ...]: ...
+
+    def read(self, frame: int) -> Frame: ...
+
+    def path(self, frame: int) -> Any: ...
+
+
 class FrameRenderer:
     """Turns samples into output frames; keeps the last pairs' motion and decoded frames."""
 
     def __init__(
         self,
         job: RenderJob,
-        source: FrameSource,
+        source: FrameReader,
         engine: Engine,
         pipeline: ColorPipeline,
         input_colorspace: str,
