@@ -174,24 +174,23 @@ def proxy_frame(frame: Frame, scale: int) -> Frame:
 
     if scale == 1:
         return frame
-    data = frame.meta.data_window
-    h, w = max(1, -(-frame.height // scale)), max(1, -(-frame.width // scale))
+
+    def scaled(window: Window) -> Window:
+        return Window(
+            window.x // scale,
+            window.y // scale,
+            max(1, -(-window.width // scale)),
+            max(1, -(-window.height // scale)),
+        )
+
+    data = scaled(frame.meta.data_window)
     parts = []
     for start in range(0, len(frame.channels), 4):  # OpenCV resizes up to 4 channels at once
         chunk = np.ascontiguousarray(frame.pixels[:, :, start : start + 4])
-        small = cv2.resize(chunk, (w, h), interpolation=cv2.INTER_AREA)
-        parts.append(small.reshape(h, w, -1))
-    display = frame.meta.display_window
-    meta = frame.meta.replace(
-        data_window=Window(data.x // scale, data.y // scale, w, h),
-        display_window=Window(
-            display.x // scale,
-            display.y // scale,
-            max(1, -(-display.width // scale)),
-            max(1, -(-display.height // scale)),
-        ),
-    )
-    return Frame(np.concatenate(parts, axis=2).astype(np.float32), frame.channels, meta)
+        small = cv2.resize(chunk, (data.width, data.height), interpolation=cv2.INTER_AREA)
+        parts.append(small.reshape(data.height, data.width, -1))
+    meta = frame.meta.replace(data_window=data, display_window=scaled(frame.meta.display_window))
+    return Frame(np.concatenate(parts, axis=2), frame.channels, meta)
 
 
 class ProxySource:
