@@ -307,16 +307,36 @@ def test_tiff_float_keeps_values_outside_0_1(tmp_path: Path) -> None:
     assert read_frame(path).meta.bit_depth == "float"
 
 
-def test_png_8_bit_every_code_exact(tmp_path: Path) -> None:
-    pixels = (np.arange(256, dtype=np.float32) / 255).reshape(16, 16, 1).repeat(4, axis=2)
+def test_png_8_bit_every_code_exact_with_straight_alpha(tmp_path: Path) -> None:
+    codes = (np.arange(256, dtype=np.float32) / 255).reshape(16, 16, 1)
+    pixels = np.concatenate([codes, codes[::-1], codes, codes[:, ::-1]], axis=2)
+    straight = Frame.from_array(pixels)
+    straight = Frame(pixels, straight.channels, straight.meta.replace(premultiplied=False))
     path = tmp_path / "ui.png"
 
-    write_frame(path, Frame.from_array(pixels))  # default for PNG: 8-bit
+    write_frame(path, straight)  # default for PNG: 8-bit
 
     back = read_frame(path)
+    # Every code comes back, colour under alpha 0 included: nothing is premultiplied.
     np.testing.assert_array_equal(back.pixels, pixels)
     assert back.channels == ("R", "G", "B", "A")
     assert back.meta.bit_depth == "uint8"
+    assert back.meta.premultiplied is False
+
+
+def test_premultiplied_frames_are_divided_for_png_and_tagged_in_tiff(tmp_path: Path) -> None:
+    rgba = np.array([[[0.25, 0.125, 0.0, 0.5], [0.5, 0.5, 0.5, 1.0]]], np.float32)
+    frame = Frame.from_array(rgba)  # premultiplied, the EXR convention
+
+    write_frame(tmp_path / "a.png", frame, bit_depth="uint16")
+    write_frame(tmp_path / "a.tif", frame, bit_depth="uint16")
+
+    png = read_frame(tmp_path / "a.png")
+    assert png.meta.premultiplied is False
+    np.testing.assert_allclose(png.pixels[0, 0], [0.5, 0.25, 0.0, 0.5], atol=1 / 65535)
+    tif = read_frame(tmp_path / "a.tif")  # TIFF says associated alpha: kept as it is
+    assert tif.meta.premultiplied is True
+    np.testing.assert_allclose(tif.pixels, rgba, atol=1 / 65535)
 
 
 def test_png_16_bit_is_kept_from_the_source_depth(tmp_path: Path) -> None:

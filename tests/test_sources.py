@@ -12,7 +12,7 @@ from vtinker_core.errors import FrameRangeError, ImageReadError, SequenceError, 
 from vtinker_core.frame import Frame, FrameMeta, Window
 from vtinker_core.io.images import write_frame
 from vtinker_core.io.sources import open_source
-from vtinker_core.io.video import write_video
+from vtinker_core.io.video_write import write_video
 
 
 def plate(frame: int, size: tuple[int, int] = (8, 12)) -> Frame:

@@ -246,7 +246,7 @@ def test_vimeo_triplets_read_bgr_in_upstream_order(tmp_path: Path) -> None:
 def test_folder_triplets_sequences_and_videos_with_a_gap(tmp_path: Path) -> None:
     from vtinker_core.frame import Frame
     from vtinker_core.io.images import write_frame
-    from vtinker_core.io.video import write_video
+    from vtinker_core.io.video_write import write_video
 
     shot = tmp_path / "plates" / "shotA"
     shot.mkdir(parents=True)

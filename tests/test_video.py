@@ -9,9 +9,11 @@ import av
 import numpy as np
 import pytest
 
+from vtinker_core.colorspaces import VideoTags
 from vtinker_core.errors import VideoError
 from vtinker_core.frame import Frame
-from vtinker_core.io.video import VideoReader, write_video
+from vtinker_core.io.video import VideoReader
+from vtinker_core.io.video_write import VideoWriter, plan_video_output, write_video
 
 FLAT = (0.25, 0.5, 0.75)
 
@@ -44,12 +46,7 @@ def test_h264_round_trip_keeps_count_rate_size_and_colour(tmp_path: Path) -> Non
         assert video.fps == Fraction(24000, 1001)
         assert (video.width, video.height) == (48, 32)
         assert video.codec == "h264"
-        assert (video.primaries, video.transfer, video.matrix, video.color_range) == (
-            "bt709",
-            "bt709",
-            "bt709",
-            "tv",
-        )
+        assert video.info.tags == VideoTags("bt709", "bt709", "bt709", "tv")
         frame = video.read(4)
     assert frame.channels == ("R", "G", "B")
     assert frame.pixels.dtype == np.float32
@@ -127,9 +124,9 @@ def test_prores_hq_is_10_bit(tmp_path: Path) -> None:
     with VideoReader(path) as video:
         assert video.codec == "prores"
         assert video.frame_count == 4
-        assert video.bit_depth == "uint16"
+        assert video.bit_depth == "uint10"
         frame = video.read(3)
-    assert frame.meta.bit_depth == "uint16"
+    assert frame.meta.bit_depth == "uint10"
     assert np.abs(frame.pixels - np.array(FLAT, np.float32)).max() <= 2 / 1023
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
@@ -205,3 +202,203 @@ def test_reading_past_the_end_names_the_frame(tmp_path: Path) -> None:
 
     assert str(caught.value) == f"frame 3 is outside '{path}' (frames 0-2)"
     assert caught.value.frame == 3
+
+
+# --- depth, colour, alpha and codecs --------------------------------------------------------
+
+needs = pytest.mark.skipif
+
+
+def has_encoder(name: str) -> bool:
+    return name in av.codec.codecs_available
+
+
+def ramp(width: int = 1024, height: int = 16) -> np.ndarray:
+    """A grey ramp through every 10-bit code (one code per column at 1024 wide)."""
+    codes = np.linspace(0.0, 1.0, width, dtype=np.float32)
+    return np.repeat(np.repeat(codes[None, :, None], height, axis=0), 3, axis=2)
+
+
+def bands(levels: tuple[int, ...] = (16, 64, 128, 180, 235), size: int = 16) -> np.ndarray:
+    """Flat grey bands of 8-bit levels, each a macroblock wide."""
+    row = np.repeat(np.array(levels, np.float32) / 255, size)
+    return np.repeat(np.repeat(row[None, :, None], size, axis=0), 3, axis=2)
+
+
+def band_levels(frame: Frame, size: int = 16) -> np.ndarray:
+    centre = frame.pixels[size // 2, size // 2 :: size, :]
+    return centre * 255
+
+
+@needs(not has_encoder("prores_ks"), reason="no prores_ks encoder")
+def test_prores_keeps_every_10_bit_level(tmp_path: Path) -> None:
+    path = tmp_path / "ramp.mov"
+
+    write_video(path, [ramp()] * 2, Fraction(24), codec="prores")
+
+    with VideoReader(path) as video:
+        frame = video.read(1)
+    grey = frame.pixels[4, :, 1]
+    # Limited-range 10-bit luma has 877 codes (64..940): a decode through 8 bits keeps 220.
+    assert len(np.unique(np.rint(grey * 1023))) >= 870
+    assert np.abs(grey - ramp()[4, :, 1]).max() <= 1.5 / 1023
+
+
+def test_h264_flat_levels_come_back(tmp_path: Path) -> None:
+    path = tmp_path / "bands.mp4"
+
+    write_video(path, [bands()] * 3, Fraction(24))
+
+    with VideoReader(path) as video:
+        levels = band_levels(video.read(1))
+    expected = np.array([16, 64, 128, 180, 235])[:, None].repeat(3, 1)
+    np.testing.assert_allclose(levels, expected, atol=1.0)
+
+
+def test_full_range_video_is_tagged_and_read_as_full_range(tmp_path: Path) -> None:
+    path = tmp_path / "full.mp4"
+    levels = (0, 1, 128, 254, 255)
+
+    full = VideoTags("bt709", "bt709", "bt709", "pc")
+    write_video(path, [bands(levels)] * 3, Fraction(24), tags=full)
+
+    with VideoReader(path) as video:
+        assert video.info.tags.color_range == "pc"
+        got = band_levels(video.read(1))
+    np.testing.assert_allclose(got, np.array(levels)[:, None].repeat(3, 1), atol=1.0)
+
+
+@needs(not has_encoder("libx265"), reason="no libx265 encoder")
+def test_hevc_main10_keeps_depth_and_hdr_tags(tmp_path: Path) -> None:
+    path = tmp_path / "hdr.mp4"
+    pq = VideoTags("bt2020", "smpte2084", "bt2020nc", "tv")
+
+    write_video(path, [ramp()] * 3, Fraction(24), codec="hevc", bit_depth="uint10", tags=pq)
+
+    with VideoReader(path) as video:
+        assert video.info.codec == "hevc"
+        assert video.info.bit_depth == "uint10"
+        assert video.info.tags == pq
+        grey = video.read(2).pixels[4, :, 1]
+    assert len(np.unique(np.rint(grey * 1023))) >= 800
+
+
+@needs(not has_encoder("prores_ks"), reason="no prores_ks encoder")
+def test_prores_4444_carries_straight_alpha(tmp_path: Path) -> None:
+    rgba = np.zeros((16, 64, 4), np.float32)
+    rgba[..., :3] = (0.8, 0.4, 0.2)
+    rgba[..., 3] = np.linspace(0.0, 1.0, 64)[None, :]
+    path = tmp_path / "matte.mov"
+
+    write_video(path, [Frame.from_array(rgba)] * 2, Fraction(24), codec="prores")
+
+    with VideoReader(path) as video:
+        assert video.info.alpha and video.info.profile == "4444"
+        frame = video.read(1)
+    assert frame.channels == ("R", "G", "B", "A")
+    assert frame.meta.premultiplied is False
+    np.testing.assert_allclose(frame.pixels[..., 3], rgba[..., 3], atol=1 / 1023)  # 10-bit in
+    # Colour under alpha 0 survives: it is stored straight.
+    np.testing.assert_allclose(frame.pixels[:, 0, :3], [[0.8, 0.4, 0.2]] * 16, atol=2 / 1023)
+
+
+@needs(not has_encoder("ffv1"), reason="no ffv1 encoder")
+@pytest.mark.parametrize(("depth", "top"), [("uint10", 1023), ("uint16", 65535)])
+def test_ffv1_is_lossless_at_its_depth(tmp_path: Path, depth: str, top: int) -> None:
+    rng = np.random.default_rng(7)
+    rgba = (rng.integers(0, top + 1, (16, 24, 4)) / top).astype(np.float32)
+    path = tmp_path / "archive.mkv"
+
+    write_video(path, [Frame.from_array(rgba)] * 2, Fraction(25), codec="ffv1", bit_depth=depth)
+
+    with VideoReader(path) as video:
+        assert (video.info.codec, video.info.bit_depth, video.info.alpha) == ("ffv1", depth, True)
+        back = video.read(1).pixels
+    np.testing.assert_array_equal(np.rint(back * top), np.rint(rgba * top))
+
+
+@needs(not has_encoder("dnxhd"), reason="no dnxhd encoder")
+def test_dnxhr_hqx_is_10_bit_and_refuses_small_frames_up_front(tmp_path: Path) -> None:
+    path = tmp_path / "offline.mov"
+
+    write_video(path, [ramp(256, 128)] * 2, Fraction(24), codec="dnxhr", bit_depth="uint10")
+
+    with VideoReader(path) as video:
+        assert (video.info.codec, video.info.bit_depth, video.info.profile) == (
+            "dnxhd",
+            "uint10",
+            "DNXHR HQX",
+        )
+    with pytest.raises(VideoError) as caught:
+        plan_video_output(tmp_path / "tiny.mov", width=64, height=32, codec="dnxhr")
+    assert "256x120" in str(caught.value)
+
+
+@needs(not has_encoder("prores_ks"), reason="no prores_ks encoder")
+def test_the_codec_and_depth_follow_the_source(tmp_path: Path) -> None:
+    master = tmp_path / "master.mov"
+    write_video(master, [ramp(64, 16)] * 2, Fraction(24), codec="prores")
+    with VideoReader(master) as video:
+        source = video.info
+
+    same = plan_video_output(tmp_path / "out.mov", width=64, height=16, source=source)
+    assert (same.codec, same.pix_fmt, same.bit_depth, same.options["profile"]) == (
+        "prores",
+        "yuv422p10le",
+        "uint10",
+        "3",
+    )
+    # An .mp4 cannot hold ProRes: H.264, kept at the source's 10 bits.
+    mp4 = plan_video_output(tmp_path / "out.mp4", width=64, height=16, source=source)
+    assert (mp4.codec, mp4.pix_fmt, mp4.bit_depth) == ("h264", "yuv420p10le", "uint10")
+    # A float (EXR) source gets the codec's usual depth; a 12-bit one a note when lowered.
+    exr = plan_video_output(tmp_path / "out.mp4", width=64, height=16, source_bit_depth="half")
+    assert exr.bit_depth == "uint8"
+    deep = plan_video_output(tmp_path / "out.mov", width=64, height=16, source_bit_depth="uint12")
+    assert deep.bit_depth == "uint10" and "12-bit" in deep.notes[0]
+    assert plan_video_output(tmp_path / "a.mkv", width=64, height=16).codec == "h264"
+    assert plan_video_output(tmp_path / "a.mov", width=64, height=16).codec == "prores"
+
+
+@pytest.mark.parametrize(
+    ("name", "kwargs", "message", "setting"),
+    [
+        ("a.mp4", {"bit_depth": "uint12"}, "h264 video cannot be uint12", "output.bit_depth"),
+        ("a.mp4", {"codec": "prores"}, "prores goes in a .mov or .mkv file", "output.codec"),
+        ("a.mov", {"codec": "vp9"}, "unknown codec 'vp9'", "output.codec"),
+        ("a.webm", {}, "vtinker writes video as", "output.path"),
+        ("a.mov", {"bit_depth": "half"}, "prores video cannot be half", "output.bit_depth"),
+    ],
+)
+def test_unsupported_combinations_are_refused_before_any_work(
+    tmp_path: Path, name: str, kwargs: dict, message: str, setting: str
+) -> None:
+    with pytest.raises(VideoError) as caught:
+        plan_video_output(tmp_path / name, width=64, height=16, **kwargs)
+    assert message in str(caught.value)
+    assert caught.value.setting == setting
+
+
+def test_alpha_a_codec_cannot_hold_is_dropped_with_a_note(tmp_path: Path) -> None:
+    output = plan_video_output(tmp_path / "a.mp4", width=64, height=16, alpha=True)
+    assert not output.alpha and "holds no alpha" in output.notes[0]
+
+
+@needs(not has_encoder("prores_ks"), reason="no prores_ks encoder")
+def test_frames_are_encoded_as_written_and_a_failure_leaves_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "stream.mov"
+    output = plan_video_output(path, width=256, height=128)
+    noise = np.random.default_rng(3).random((128, 256, 3), dtype=np.float32)
+
+    with pytest.raises(RuntimeError), VideoWriter(path, Fraction(24), output) as writer:
+        sizes = []
+        for _ in range(24):
+            writer.write(noise)
+            (temp,) = [p for p in tmp_path.iterdir() if p.name.startswith(".stream.mov.tmp-")]
+            sizes.append(temp.stat().st_size)
+        # The file grows (in the muxer's 256 KiB steps) while frames come: they are encoded
+        # and written as they arrive, not collected.
+        assert sizes[-1] > sizes[12] > sizes[0]
+        raise RuntimeError("the render stopped")
+
+    assert leftovers(tmp_path) == []

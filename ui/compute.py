@@ -19,7 +19,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -240,12 +240,8 @@ class PreviewSession:
     """
 
     def __init__(self, job: RenderJob, spec: SourceSpec) -> None:
-        from vtinker_core.frame_renderer import (
-            FrameRenderer,
-            make_engine,
-            resolve_colorspaces,
-            source_file,
-        )
+        from vtinker_core.color_plan import plan_colors
+        from vtinker_core.frame_renderer import FrameRenderer, make_engine, source_file
         from vtinker_core.io import open_source
         from vtinker_core.pair import PairSource
 
@@ -262,9 +258,17 @@ class PreviewSession:
             source = open_source(spec.paths[0], spec.frames)
             kind = source.kind
         first = source.read(source.frames[0])
-        self.pipeline, self.input_cs, _output_cs = resolve_colorspaces(
-            job, first, source_file(source, source.frames[0])
+        video = getattr(source, "video", None)
+        colors = plan_colors(
+            job,
+            first,
+            source_file(source, source.frames[0]),
+            video_tags=video.tags if video is not None else None,
         )
+        # The preview shows what the source holds: output in the input's colourspace.
+        colors = replace(colors, output_cs=colors.input_cs, output_straight=False)
+        self.pipeline, self.input_cs = colors.pipeline, colors.input_cs
+        self.warnings.extend(colors.notes)
         proxy = spec.proxy or auto_proxy(first.height, first.width)
         if proxy not in PROXY_SCALES:
             raise ValueError(f"proxy must be one of {PROXY_SCALES} or 0 (auto), got {proxy}")
@@ -272,15 +276,7 @@ class PreviewSession:
             source = ProxySource(source, proxy)
         self.source = source
         self.engine, choice = make_engine(job)
-        self.renderer = FrameRenderer(
-            job,
-            source,
-            self.engine,
-            self.pipeline,
-            self.input_cs,
-            self.input_cs,
-            self.warnings.append,
-        )
+        self.renderer = FrameRenderer(job, source, self.engine, colors, self.warnings.append)
         detected: tuple[int, ...] = ()
         if job.cuts.detect and not spec.is_pair:
             detected = self._detect_cuts()
@@ -299,7 +295,7 @@ class PreviewSession:
             height=first.height,
             width=first.width,
             input_colorspace=self.input_cs,
-            engine=choice.reason,
+            engine=choice.summary,
             detected_cuts=detected,
             displays=displays,
             suggested_view=self._suggest_view(displays),

@@ -230,7 +230,7 @@ def auto_engine_note(name: str, checkpoint: str | None) -> str:
     try:
         from vtinker_core.engines import choose_engine
 
-        return choose_engine("auto", checkpoint).reason
+        return choose_engine("auto", checkpoint).summary
     except VTinkerError:
         return ""
 

@@ -51,7 +51,12 @@ def _add_engine_options(parser: argparse.ArgumentParser) -> None:
         "--sanitize", action="store_true", help="replace NaN/Inf input values instead of failing"
     )
     out = parser.add_argument_group("output file")
-    out.add_argument("--bit-depth", default=None, help="half, float, uint8, uint10, uint16 ...")
+    out.add_argument(
+        "--bit-depth",
+        default=None,
+        help="half, float, uint8, uint10, uint12, uint16 (default: the source's, where the "
+        "format has it)",
+    )
     out.add_argument("--compression", default=None, help="EXR/TIFF compression (default zip)")
     out.add_argument(
         "--vectors", action="store_true", help="also write forward/backward motion vectors (EXR)"
@@ -100,6 +105,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="stop after the current frame once this file exists (a cancel that also works "
         "on Windows, where hosts cannot send SIGTERM)",
+    )
+    render.add_argument(
+        "--codec",
+        default=None,
+        help="video codec: h264, hevc, prores, dnxhr, ffv1 (default: the source's where the "
+        "container holds it, else .mp4/.mkv H.264, .mov ProRes, .mxf DNxHR)",
     )
     render.add_argument("--save-job", default=None, help="write the job JSON here and exit")
     _add_engine_options(render)
@@ -194,6 +205,7 @@ def job_from_args(args: argparse.Namespace) -> Any:
         ("bit_depth", "bit_depth"),
         ("compression", "compression"),
         ("start", "start"),
+        ("codec", "codec"),
     ):
         if getattr(args, flag) is not None:
             data["output"][key] = getattr(args, flag)
@@ -324,6 +336,7 @@ def cmd_pair(args: argparse.Namespace) -> int:
         sanitize=args.sanitize,
         tile_size=args.tile_size,
         tile_overlap=args.tile_overlap,
+        report=lambda line: print(f"vtinker: {line}", file=sys.stderr),
     )
     for path in paths:
         print(path)

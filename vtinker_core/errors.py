@@ -136,6 +136,11 @@ class JobError(VTinkerError):
     """A render job or a command-line setting is invalid; ``setting`` names the field."""
 
 
+class OutputFolderError(VTinkerError):
+    """The output cannot go where asked: the folder cannot be created or written, a part of
+    the path is a file, or the disk is full."""
+
+
 class RenderLockedError(VTinkerError):
     """Another render is already writing into the same output folder."""
 

@@ -75,6 +75,9 @@ class FrameMeta:
         compression: the file's compression name as OIIO spells it (``zip``, ``piz``, ...).
         bit_depth: on-disk sample type: ``uint8``, ``uint10``, ``uint12``, ``uint16``,
             ``half``, ``float``, ``uint32``.
+        premultiplied: whether the colour channels are multiplied by alpha (associated
+            alpha: EXR's convention) or not (straight: PNG, most TIFFs, video with alpha).
+            Meaningless for frames without alpha.
         attributes: every other attribute OIIO reports, by its OIIO name.
     """
 
@@ -86,6 +89,7 @@ class FrameMeta:
     compression: str | None = None
     bit_depth: str = "float"
     attributes: Mapping[str, Any] = field(default_factory=dict)
+    premultiplied: bool = True
 
     def replace(self, **changes: Any) -> FrameMeta:
         """A copy with some fields changed."""
@@ -172,6 +176,16 @@ class Frame:
                 if g in self.channels and b in self.channels:
                     return (name, g, b)
         return None
+
+    @property
+    def alpha_channel(self) -> str | None:
+        """The alpha of the colour channels (``A``, or ``layer.A`` beside ``layer.R``), if any."""
+        rgb = self.rgb_channels
+        if rgb is None:
+            return None
+        layer = rgb[0][:-1]  # "" or "layer."
+        name = f"{layer}A"
+        return name if name in self.channels else None
 
     def placed_in(self, window: Window) -> Frame:
         """This frame with its data window widened to ``window``, zeros outside the old one.

@@ -2,13 +2,18 @@
 
 Example::
 
-    pipeline, input_cs, output_cs = resolve_colorspaces(job, first, source_file(source, 1001))
+    colors = plan_colors(job, first, source_file(source, 1001))
     engine, choice = make_engine(job)
-    renderer = FrameRenderer(job, source, engine, pipeline, input_cs, output_cs, print)
+    renderer = FrameRenderer(job, source, engine, colors, print)
     frame = renderer.render(sample, step=1.0)
 
 :class:`FrameRenderer` keeps the last few decoded source frames and the motion of the last
 source pairs, so every output frame between two source frames reuses one motion estimate.
+
+Alpha: in-betweens are made from colour premultiplied by alpha in linear light (straight
+sources are premultiplied on the way in), so an edge fading out over nothing keeps its colour;
+the result is written as the output format stores it (:class:`~vtinker_core.color_plan.ColorPlan`).
+A whole-frame position with nothing to convert is the source frame itself.
 The preview (``ui/compute.py``) and ``vtinker pair`` use the same renderer as a full render.
 Torch is imported lazily (only :func:`_resolve_device` touches it, inside the function).
 """
@@ -24,7 +29,8 @@ from typing import Any, Protocol
 import numpy as np
 
 from vtinker_core.channels import motion_vectors, warp_channels
-from vtinker_core.color import ColorPipeline, check_finite
+from vtinker_core.color import check_finite
+from vtinker_core.color_plan import ColorPlan
 from vtinker_core.engines import (
     Engine,
     EngineChoice,
@@ -41,6 +47,8 @@ from vtinker_core.tiling import auto_tile_size, plan_tiles, run_with_oom_retry, 
 from vtinker_core.timing import Sample
 
 VECTOR_CHANNELS = ("forward.u", "forward.v", "backward.u", "backward.v")
+# Alpha below this is semi-transparent: its colour is carried with the alpha (see _inbetween).
+_OPAQUE = 1.0 - 1e-4
 
 
 @dataclass
@@ -71,16 +79,16 @@ class FrameRenderer:
         job: RenderJob,
         source: FrameReader,
         engine: Engine,
-        pipeline: ColorPipeline,
-        input_colorspace: str,
-        output_colorspace: str,
+        colors: ColorPlan,
         warn: Callable[[str], None],
     ) -> None:
-        self.job, self.source, self.engine, self.pipeline = job, source, engine, pipeline
-        self.input_cs, self.output_cs = input_colorspace, output_colorspace
-        self.linear_cs = pipeline.resolve_colorspace("scene_linear")
+        self.job, self.source, self.engine, self.colors = job, source, engine, colors
+        self.pipeline = colors.pipeline
+        self.input_cs, self.output_cs = colors.input_cs, colors.output_cs
+        self.linear_cs = self.pipeline.resolve_colorspace("scene_linear")
         self.warn = warn
         self._frames: OrderedDict[int, Frame] = OrderedDict()
+        self._working: OrderedDict[int, Frame] = OrderedDict()
         self._pairs: OrderedDict[tuple[int, int], _PairState] = OrderedDict()
         self.tile_size: int | str | None = job.tiles.size
 
@@ -99,6 +107,26 @@ class FrameRenderer:
             self._frames.popitem(last=False)
         return frame
 
+    def working(self, number: int) -> Frame:
+        """Source frame ``number`` with its colour premultiplied by alpha (in linear light)."""
+        if number in self._working:
+            self._working.move_to_end(number)
+            return self._working[number]
+        frame = self.read(number)
+        alpha = frame.alpha_channel
+        if alpha is not None and not frame.meta.premultiplied:
+            names = self.rgb_names(frame)
+            idx = [frame.index(n) for n in names]
+            pixels = frame.pixels.copy()
+            linear = self.pipeline.to_linear(pixels[:, :, idx], self.input_cs)
+            linear *= pixels[:, :, frame.index(alpha)][:, :, None]
+            pixels[:, :, idx] = self.pipeline.linear_to(linear, self.input_cs)
+            frame = Frame(pixels, frame.channels, frame.meta.replace(premultiplied=True))
+        self._working[number] = frame
+        while len(self._working) > 4:
+            self._working.popitem(last=False)
+        return frame
+
     def rgb_names(self, frame: Frame) -> tuple[str, str, str]:
         names = frame.rgb_channels
         if names is None:
@@ -113,7 +141,7 @@ class FrameRenderer:
         if key in self._pairs:
             self._pairs.move_to_end(key)
             return self._pairs[key]
-        f0, f1 = self.read(a), self.read(b)
+        f0, f1 = self.working(a), self.working(b)
         if f0.pixels.shape[:2] != f1.pixels.shape[:2]:
             raise JobError(f"source frames {a} and {b} differ in size", setting="input.path")
         m0 = self.pipeline.to_model(f0.select(self.rgb_names(f0)), self.input_cs)
@@ -153,15 +181,8 @@ class FrameRenderer:
     def render(self, sample: Sample, step: float) -> Frame:
         """The output frame for ``sample``: all the source's channels (+ vectors if asked)."""
         if sample.is_copy:
-            frame = self.read(sample.frame_a)
-            pixels = frame.pixels
-            if self.output_cs != self.input_cs:
-                names = self.rgb_names(frame)
-                idx = [frame.index(n) for n in names]
-                pixels = pixels.copy()
-                linear = self.pipeline.to_linear(pixels[:, :, idx], self.input_cs)
-                pixels[:, :, idx] = self.pipeline.linear_to(linear, self.output_cs)
-            channels = frame.channels
+            frame = self._copy(self.read(sample.frame_a))
+            pixels, channels = frame.pixels, frame.channels
             if self.job.output.vectors:
                 zeros = np.zeros((*pixels.shape[:2], 4), np.float32)
                 state = None
@@ -173,23 +194,48 @@ class FrameRenderer:
             return Frame(np.ascontiguousarray(pixels), channels, frame.meta)
 
         state = self.pair_state(sample.frame_a, sample.frame_b)
-        t = sample.t
+        return self._inbetween(state, sample.t, step)
+
+    def _copy(self, frame: Frame) -> Frame:
+        """A source frame as the output stores it: untouched when nothing converts."""
+        alpha = frame.alpha_channel
+        straight_in = alpha is not None and not frame.meta.premultiplied
+        straight_out = alpha is not None and self.colors.output_straight
+        if self.output_cs == self.input_cs and straight_in == straight_out:
+            return frame
+        names = self.rgb_names(frame)
+        idx = [frame.index(n) for n in names]
+        pixels = frame.pixels.copy()
+        linear = self.pipeline.to_linear(pixels[:, :, idx], self.input_cs)
+        if alpha is not None and straight_in != straight_out:
+            a = pixels[:, :, frame.index(alpha)][:, :, None]
+            linear = _unpremultiply(linear, a) if straight_out else linear * a
+        pixels[:, :, idx] = self.pipeline.linear_to(linear, self.output_cs)
+        return Frame(pixels, frame.channels, frame.meta.replace(premultiplied=not straight_out))
+
+    def _inbetween(self, state: _PairState, t: float, step: float) -> Frame:
         f0, f1 = state.frames
         names = self.rgb_names(f0)
         rgb_idx = [f0.index(n) for n in names]
         model_rgb = self._synthesize(state, t)
         engine_linear = self.pipeline.from_model(model_rgb, self.linear_cs)
 
-        # Values the model encoding cannot carry (highlights, negatives) and every channel
-        # besides RGB travel together by one motion-compensated blend in linear light.
+        # Values the model encoding cannot carry (highlights, negatives), the colour of
+        # semi-transparent pixels (so it mixes exactly as its alpha does: no fringe) and every
+        # channel besides RGB travel together by one motion-compensated blend in linear light.
         m0, m1 = state.model
-        carry_hdr = bool(m0.outside.any() or m1.outside.any())
+        alpha = f0.alpha_channel
+        carry0, carry1 = m0.outside, m1.outside
+        if alpha is not None:
+            carry0 = carry0 | (f0.pixels[:, :, f0.index(alpha)] < _OPAQUE)
+            carry1 = carry1 | (f1.pixels[:, :, f1.index(alpha)] < _OPAQUE)
+        carry_hdr = bool(carry0.any() or carry1.any())
         others = [i for i in range(len(f0.channels)) if i not in rgb_idx]
         side0: list[Pixels] = []
         side1: list[Pixels] = []
         if carry_hdr:
-            side0 += [m0.linear, m0.outside[:, :, None].astype(np.float32)]
-            side1 += [m1.linear, m1.outside[:, :, None].astype(np.float32)]
+            side0 += [m0.linear, carry0[:, :, None].astype(np.float32)]
+            side1 += [m1.linear, carry1[:, :, None].astype(np.float32)]
         if others:
             side0.append(f0.pixels[:, :, others])
             side1.append(f1.pixels[:, :, others])
@@ -204,17 +250,19 @@ class FrameRenderer:
         if carried is not None and carry_hdr:
             weight = np.clip(carried[:, :, 3:4] * 2.0, 0.0, 1.0)
             linear = engine_linear * (1.0 - weight) + carried[:, :, :3] * weight
-        rgb_out = self.pipeline.linear_to(linear.astype(np.float32), self.output_cs)
-
         pixels = np.empty_like(f0.pixels)
-        pixels[:, :, rgb_idx] = rgb_out
         if carried is not None and others:
             pixels[:, :, others] = carried[:, :, 4:] if carry_hdr else carried
+        straight = alpha is not None and self.colors.output_straight
+        if alpha is not None and straight:
+            linear = _unpremultiply(linear, pixels[:, :, f0.index(alpha)][:, :, None])
+        pixels[:, :, rgb_idx] = self.pipeline.linear_to(linear.astype(np.float32), self.output_cs)
         channels = f0.channels
         if self.job.output.vectors:
             pixels = np.concatenate([pixels, motion_vectors(state.motion, t, step)], axis=2)
             channels = (*channels, *VECTOR_CHANNELS)
-        return Frame(np.ascontiguousarray(pixels, dtype=np.float32), channels, f0.meta)
+        meta = f0.meta.replace(premultiplied=not straight)
+        return Frame(np.ascontiguousarray(pixels, dtype=np.float32), channels, meta)
 
     def _neighbour_motion(self, frame: int) -> _PairState | None:
         frames = list(self.source.frames)
@@ -232,21 +280,11 @@ class FrameRenderer:
         return None
 
 
-def resolve_colorspaces(
-    job: RenderJob, first: Frame, first_path: Path
-) -> tuple[ColorPipeline, str, str]:
-    """The colour pipeline and the input/output colourspaces the job asks for (or implies)."""
-    pipeline = ColorPipeline(job.ocio)
-    if job.input.colorspace:
-        input_cs = pipeline.resolve_colorspace(job.input.colorspace, setting="input.colorspace")
-    else:
-        input_cs = pipeline.default_colorspace(first_path, first.meta.bit_depth)
-    output_cs = (
-        pipeline.resolve_colorspace(job.output.colorspace, setting="output.colorspace")
-        if job.output.colorspace
-        else input_cs
-    )
-    return pipeline, input_cs, output_cs
+def _unpremultiply(linear: Pixels, alpha: Pixels) -> Pixels:
+    """Colour divided by alpha; where alpha is (nearly) 0 there is no colour to recover."""
+    safe = np.where(alpha > 1e-6, alpha, np.float32(1.0))
+    result: Pixels = np.where(alpha > 1e-6, linear / safe, np.float32(0.0)).astype(np.float32)
+    return result
 
 
 def make_engine(job: RenderJob) -> tuple[Engine, EngineChoice]:
@@ -282,6 +320,5 @@ __all__ = [
     "VECTOR_CHANNELS",
     "FrameRenderer",
     "make_engine",
-    "resolve_colorspaces",
     "source_file",
 ]

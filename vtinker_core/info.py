@@ -55,7 +55,7 @@ def collect_info() -> dict[str, str]:
     try:
         found = find_checkpoint()
         info["checkpoint"] = str(found) if found else f"none found (searched {user_cache_dir()})"
-        info["auto engine"] = choose_engine("auto").reason
+        info["auto engine"] = choose_engine("auto").summary
     except VTinkerError as err:
         info["checkpoint"] = f"error: {err}"
     return info

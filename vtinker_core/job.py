@@ -120,6 +120,8 @@ class OutputSpec:
         start: number of the first output frame; None = the first input frame.
         fps: output frame rate (e.g. ``"24"``, ``"24000/1001"``); None = from the timing.
         vectors: also write ``forward.u/v`` and ``backward.u/v`` (float EXR only).
+        codec: video codec (``h264``, ``hevc``, ``prores``, ``dnxhr``, ``ffv1``); None =
+            the source's where the container holds it, else the container's default.
     """
 
     path: str
@@ -129,6 +131,7 @@ class OutputSpec:
     start: int | None = None
     fps: Fraction | None = None
     vectors: bool = False
+    codec: str | None = None
 
     @property
     def extension(self) -> str:
@@ -136,7 +139,9 @@ class OutputSpec:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> OutputSpec:
-        allowed = {"path", "bit_depth", "compression", "colorspace", "start", "fps", "vectors"}
+        allowed = {
+            "path", "bit_depth", "compression", "colorspace", "start", "fps", "vectors", "codec"
+        }  # fmt: skip
         _check_keys(data, allowed, "output")
         path = _optional_str(data, "path", "output")
         if path is None:
@@ -168,6 +173,22 @@ class OutputSpec:
                 "output.vectors needs an EXR output (vectors are float channels)",
                 setting="output.vectors",
             )
+        codec = _optional_str(data, "codec", "output")
+        if codec is not None:
+            from vtinker_core.io.video import VIDEO_EXTENSIONS
+            from vtinker_core.io.video_write import VIDEO_CODECS
+
+            if f".{ext}" not in VIDEO_EXTENSIONS:
+                raise JobError(
+                    f"output.codec '{codec}' needs a video output (.mp4, .mov, .mkv, .mxf), "
+                    f"not .{ext}",
+                    setting="output.codec",
+                )
+            if codec not in VIDEO_CODECS:
+                raise JobError(
+                    f"output.codec '{codec}' is not one of {', '.join(VIDEO_CODECS)}",
+                    setting="output.codec",
+                )
         return cls(
             path,
             bit_depth,
@@ -176,10 +197,11 @@ class OutputSpec:
             start,
             fps,
             vectors,
+            codec,
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        data = {
             "path": self.path,
             "bit_depth": self.bit_depth,
             "compression": self.compression,
@@ -188,6 +210,9 @@ class OutputSpec:
             "fps": None if self.fps is None else _fps_text(self.fps),
             "vectors": self.vectors,
         }
+        if self.codec is not None:  # video outputs only
+            data["codec"] = self.codec
+        return data
 
 
 def _fps_text(fps: Fraction) -> str:

@@ -12,14 +12,20 @@ in a sequence render.
 from __future__ import annotations
 
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 from vtinker_core.errors import JobError
 from vtinker_core.frame import Frame
-from vtinker_core.io import is_pattern, output_path, read_frame, write_frame
+from vtinker_core.io import (
+    is_pattern,
+    output_path,
+    prepare_output_folder,
+    read_frame,
+    write_frame,
+)
 from vtinker_core.job import RenderJob
 
 
@@ -66,9 +72,14 @@ def render_pair(
     sanitize: bool = False,
     tile_size: str | int | None = None,
     tile_overlap: int | None = None,
+    report: Callable[[str], None] = lambda _line: None,
 ) -> list[Path]:
-    """Write the frames at ``times`` between ``image0`` and ``image1``; returns their paths."""
-    from vtinker_core.frame_renderer import FrameRenderer, make_engine, resolve_colorspaces
+    """Write the frames at ``times`` between ``image0`` and ``image1``; returns their paths.
+
+    ``report`` receives one line saying which engine runs and why.
+    """
+    from vtinker_core.color_plan import plan_colors
+    from vtinker_core.frame_renderer import FrameRenderer, make_engine
     from vtinker_core.timing import Sample
 
     for t in times:
@@ -119,9 +130,14 @@ def render_pair(
                 path=target,
             )
     first = source.read(0)
-    pipeline, input_cs, output_cs = resolve_colorspaces(job, first, image0)
-    engine_obj, _choice = make_engine(job)
-    renderer = FrameRenderer(job, source, engine_obj, pipeline, input_cs, output_cs, _warn)
+    colors = plan_colors(job, first, image0)
+    for target in targets:
+        prepare_output_folder(target)
+    engine_obj, choice = make_engine(job)
+    report(f"engine {choice.summary}")
+    for note in colors.notes:
+        _warn(note)
+    renderer = FrameRenderer(job, source, engine_obj, colors, _warn)
     written = []
     for target, t in zip(targets, times, strict=True):
         if t in (0.0, 1.0):
@@ -132,8 +148,14 @@ def render_pair(
         else:
             sample = Sample(output_frame=0, position=t, frame_a=0, frame_b=1, t=t)
         result = renderer.render(sample, step=1.0)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        write_frame(target, result, bit_depth=bit_depth, compression=compression)
+        write_frame(
+            target,
+            result,
+            bit_depth=bit_depth,
+            compression=compression,
+            colorspace=colors.header,
+            chromaticities=colors.chromaticities,
+        )
         written.append(target)
     engine_obj.close()
     return written

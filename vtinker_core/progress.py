@@ -7,8 +7,9 @@ every record has ``event`` and ``time``, seconds since the epoch):
 event      fields
 =========  ==========================================================================
 start      ``total`` (output frames in this run), ``frames`` ([first, last] output
-           frame numbers), ``engine`` (what runs, and why), ``output`` (pattern),
-           ``schema`` (1)
+           frame numbers), ``engine`` (the engine's name: ``classical``, ``vtinker``...),
+           ``reason`` (why that engine: ``auto: no VTinker checkpoint found ...``),
+           ``output`` (pattern), ``schema`` (1)
 frame      ``frame`` (output frame number), ``done`` (frames finished so far),
            ``total``, ``path`` (file written), ``skipped`` (true when a valid file
            was already there), ``source`` (source position, e.g. 1001.5),
@@ -22,7 +23,9 @@ error      ``message`` (one line), ``kind`` (error class), optional ``path``,
 Example::
 
     reporter = JsonLinesProgress(sys.stdout)
-    reporter.start(total=3, frames=(1001, 1003), engine="blend", output="out.####.exr")
+    reporter.start(
+        total=3, frames=(1001, 1003), engine="blend", reason="asked for", output="out.####.exr"
+    )
 """
 
 from __future__ import annotations
@@ -38,8 +41,10 @@ PROGRESS_SCHEMA = 1
 class ProgressReporter:
     """Receives render events; the base class ignores them all."""
 
-    def start(self, *, total: int, frames: tuple[int, int], engine: str, output: str) -> None:
-        """The render begins: ``total`` output frames in this run."""
+    def start(
+        self, *, total: int, frames: tuple[int, int], engine: str, reason: str, output: str
+    ) -> None:
+        """The render begins: ``total`` output frames in this run, by ``engine`` (and why)."""
 
     def frame(
         self,
@@ -78,13 +83,16 @@ class JsonLinesProgress(ProgressReporter):
         self._stream.write(json.dumps(record) + "\n")
         self._stream.flush()
 
-    def start(self, *, total: int, frames: tuple[int, int], engine: str, output: str) -> None:
+    def start(
+        self, *, total: int, frames: tuple[int, int], engine: str, reason: str, output: str
+    ) -> None:
         self._emit(
             "start",
             schema=PROGRESS_SCHEMA,
             total=total,
             frames=list(frames),
             engine=engine,
+            reason=reason,
             output=output,
         )
 
@@ -115,10 +123,12 @@ class BarProgress(ProgressReporter):
         self._stream = stream if stream is not None else sys.stderr
         self._bar: Any = None
 
-    def start(self, *, total: int, frames: tuple[int, int], engine: str, output: str) -> None:
+    def start(
+        self, *, total: int, frames: tuple[int, int], engine: str, reason: str, output: str
+    ) -> None:
         from tqdm import tqdm
 
-        self._stream.write(f"vtinker: {engine}\n")
+        self._stream.write(f"vtinker: engine {engine} ({reason})\n")
         self._bar = tqdm(total=total, unit="frame", file=self._stream, dynamic_ncols=True)
 
     def frame(self, **fields: Any) -> None:

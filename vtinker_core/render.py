@@ -11,6 +11,8 @@ A render is:
 * **resumable** — an output file already there and readable with the right size and channels
   is skipped (writes are atomic, so a file under its final name is complete);
 * **atomic** — each frame goes to a temporary file in the output folder, then is renamed;
+  a video is encoded as its frames are made and appears under its name only when complete
+  (it cannot resume: a cancelled or failed video render leaves no file);
 * **cancellable** — ``cancel`` (a ``threading.Event``; the CLI sets it on Ctrl-C/SIGTERM) stops
   the render after the current frame with :class:`RenderCancelledError`;
 * **locked** — a second render into the same output folder is refused while the first runs;
@@ -33,8 +35,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
+from vtinker_core.color_plan import ColorPlan, plan_colors
 from vtinker_core.errors import (
     ImageReadError,
     JobError,
@@ -46,19 +47,21 @@ from vtinker_core.frame_renderer import (
     VECTOR_CHANNELS,
     FrameRenderer,
     make_engine,
-    resolve_colorspaces,
     source_file,
 )
 from vtinker_core.io import (
     VIDEO_EXTENSIONS,
     FrameSource,
+    VideoWriter,
     open_source,
     output_path,
     parse_frame_range,
+    plan_video_output,
+    prepare_output_folder,
     probe_frame,
     write_frame,
-    write_video,
 )
+from vtinker_core.io.video_write import VideoOutput
 from vtinker_core.job import RenderJob, plan_samples
 from vtinker_core.progress import ProgressReporter
 from vtinker_core.render_lock import LOCK_NAME, _remove_stale_temp_files, output_lock
@@ -179,31 +182,23 @@ def render_job(
     """Render ``job`` (or the output frames ``frames`` of it). See the module docstring.
 
     Raises:
-        JobError, ImageReadError, SequenceError, ColorConfigError, EngineError: bad input,
-            before any frame is written where possible.
+        JobError, ImageReadError, SequenceError, ColorConfigError, EngineError, VideoError,
+            OutputFolderError: bad input or output, before any frame is made.
         RenderLockedError: another render writes into the same folder.
-        RenderCancelledError: ``cancel`` was set; the frame in progress was finished first.
+        RenderCancelledError: ``cancel`` was set; the frame in progress was finished first
+            (a video output is not written: videos cannot resume).
     """
     reporter = progress or ProgressReporter()
     started = time.monotonic()
     source = open_source(job.input.path, job.input.frames)
     first = source.read(source.first)
-    pipeline, input_cs, output_cs = resolve_colorspaces(
-        job, first, source_file(source, source.first)
+    colors = plan_colors(
+        job,
+        first,
+        source_file(source, source.first),
+        video_tags=source.video.tags if source.video is not None else None,
     )
-    cuts = list(job.cuts.frames)
-    if job.cuts.detect:
-        from vtinker_core.cuts import DEFAULT_THRESHOLD, detect_cuts
-
-        threshold = job.cuts.threshold or DEFAULT_THRESHOLD
-
-        def read_model(n: int) -> Pixels:
-            frame = source.read(n)
-            rgb = frame.select(frame.rgb_channels or frame.channels[:3])
-            return pipeline.to_model(rgb, input_cs).model
-
-        cuts = sorted(set(cuts) | set(detect_cuts(list(source.frames), read_model, threshold)))
-    plan = plan_render(job, source, cuts)
+    plan = plan_render(job, source, _cuts(job, source, colors))
     selected = _select_frames(plan, frames)
     _check_not_overwriting_inputs(job, source, selected)
     is_video = f".{job.output.extension}" in VIDEO_EXTENSIONS
@@ -212,67 +207,72 @@ def render_job(
             "--frames cannot split a video output; render an image sequence for farm chunks",
             setting="frames",
         )
+    video_out = _plan_video(job, source, first, colors) if is_video else None
+    out_folder = prepare_output_folder(job.output.path)
 
     engine, choice = make_engine(job)
-    out_folder = Path(job.output.path).parent if str(Path(job.output.path).parent) else Path(".")
     fps = job.output_rate(source.fps)
     tc0 = first.meta.timecode
-    renderer = FrameRenderer(
-        job, source, engine, pipeline, input_cs, output_cs, lambda m: reporter.warning(m)
-    )
+    renderer = FrameRenderer(job, source, engine, colors, lambda m: reporter.warning(m))
     expected_channels = len(first.channels) + (4 if job.output.vectors else 0)
     expected = (first.height, first.width, expected_channels)
     rendered: list[int] = []
     skipped: list[int] = []
     paths: list[Path] = []
-    video_frames: list[Pixels] = []
 
     with output_lock(out_folder):
         _remove_stale_temp_files(out_folder)
         reporter.start(
             total=len(selected),
             frames=(selected[0], selected[-1]),
-            engine=choice.reason,
+            engine=choice.name,
+            reason=choice.reason,
             output=job.output.path,
         )
-        for done, number in enumerate(selected, start=1):
-            if cancel is not None and cancel.is_set():
-                raise RenderCancelledError(
-                    f"render cancelled after {done - 1} of {len(selected)} frames"
-                )
-            sample = plan.sample(number)
-            tick = time.monotonic()
-            path = Path(job.output.path) if is_video else Path(output_path(job.output.path, number))
-            if not is_video and not force and _is_valid_output(path, expected):
-                skipped.append(number)
-            else:
-                frame = renderer.render(sample, plan.step[number])
-                index = plan.output_frames.index(number)
-                frame = Frame(
-                    frame.pixels, frame.channels, _output_meta(frame, job, fps, index, tc0)
-                )
-                if is_video:
-                    video_frames.append(_display_rgb(renderer, frame))
-                else:
-                    write_frame(
-                        path,
-                        frame,
-                        bit_depth=job.output.bit_depth or _default_bit_depth(job, frame),
-                        compression=job.output.compression,
+        for note in (*colors.notes, *(video_out.notes if video_out else ())):
+            reporter.warning(note)
+        writer = VideoWriter(job.output.path, fps or Fraction(24), video_out) if video_out else None
+        try:
+            for done, number in enumerate(selected, start=1):
+                if cancel is not None and cancel.is_set():
+                    lost = f"; '{job.output.path}' was not written" if writer else ""
+                    raise RenderCancelledError(
+                        f"render cancelled after {done - 1} of {len(selected)} frames{lost}"
+                        + (" (a video render cannot resume: render an image sequence to "
+                           "resume frame by frame)" if writer else "")
                     )
-                rendered.append(number)
-            paths.append(path)
-            reporter.frame(
-                frame=number,
-                done=done,
-                total=len(selected),
-                path=str(path),
-                skipped=number in skipped,
-                source=round(sample.position, 6),
-                seconds=round(time.monotonic() - tick, 3),
-            )
-        if is_video:
-            write_video(Path(job.output.path), video_frames, fps or Fraction(24))
+                sample = plan.sample(number)
+                tick = time.monotonic()
+                path = Path(job.output.path if writer else output_path(job.output.path, number))
+                if writer is None and not force and _is_valid_output(path, expected):
+                    skipped.append(number)
+                else:
+                    frame = renderer.render(sample, plan.step[number])
+                    index = plan.output_frames.index(number)
+                    frame = Frame(
+                        frame.pixels, frame.channels, _output_meta(frame, job, fps, index, tc0)
+                    )
+                    if writer is not None:
+                        writer.write(frame)
+                    else:
+                        _write_image(path, frame, job, colors)
+                    rendered.append(number)
+                paths.append(path)
+                reporter.frame(
+                    frame=number,
+                    done=done,
+                    total=len(selected),
+                    path=str(path),
+                    skipped=number in skipped,
+                    source=round(sample.position, 6),
+                    seconds=round(time.monotonic() - tick, 3),
+                )
+            if writer is not None:
+                writer.close()
+        except BaseException:
+            if writer is not None:
+                writer.abort()
+            raise
     engine.close()
     seconds = time.monotonic() - started
     reporter.done(
@@ -283,17 +283,55 @@ def render_job(
     )
 
 
+def _cuts(job: RenderJob, source: FrameSource, colors: ColorPlan) -> list[int]:
+    """The listed cuts, plus the detected ones when the job asks."""
+    cuts = list(job.cuts.frames)
+    if not job.cuts.detect:
+        return cuts
+    from vtinker_core.cuts import DEFAULT_THRESHOLD, detect_cuts
+
+    threshold = job.cuts.threshold or DEFAULT_THRESHOLD
+
+    def read_model(n: int) -> Pixels:
+        frame = source.read(n)
+        rgb = frame.select(frame.rgb_channels or frame.channels[:3])
+        return colors.pipeline.to_model(rgb, colors.input_cs).model
+
+    return sorted(set(cuts) | set(detect_cuts(list(source.frames), read_model, threshold)))
+
+
+def _plan_video(
+    job: RenderJob, source: FrameSource, first: Frame, colors: ColorPlan
+) -> VideoOutput:
+    """Codec, depth and tags of a video output, checked before any work."""
+    return plan_video_output(
+        job.output.path,
+        width=first.width,
+        height=first.height,
+        codec=job.output.codec,
+        bit_depth=job.output.bit_depth,
+        source=source.video,
+        source_bit_depth=first.meta.bit_depth,
+        alpha=first.alpha_channel is not None,
+        tags=colors.video_tags(source.video),
+    )
+
+
+def _write_image(path: Path, frame: Frame, job: RenderJob, colors: ColorPlan) -> None:
+    write_frame(
+        path,
+        frame,
+        bit_depth=job.output.bit_depth or _default_bit_depth(job, frame),
+        compression=job.output.compression,
+        colorspace=colors.header,
+        chromaticities=colors.chromaticities,
+    )
+
+
 def _default_bit_depth(job: RenderJob, frame: Frame) -> str | None:
     if job.output.extension == "exr" and job.output.vectors:
         return "float"
     return None
-
-
-def _display_rgb(renderer: FrameRenderer, frame: Frame) -> Pixels:
-    names = renderer.rgb_names(frame)
-    rgb = frame.select(names)
-    model = renderer.pipeline.to_model(rgb, renderer.output_cs).model
-    return np.clip(model, 0.0, 1.0)
 
 
 __all__ = [
@@ -307,6 +345,5 @@ __all__ = [
     "output_lock",
     "plan_render",
     "render_job",
-    "resolve_colorspaces",
     "source_file",
 ]

@@ -97,6 +97,11 @@ class EngineChoice:
     checkpoint: Path | None
     reason: str
 
+    @property
+    def summary(self) -> str:
+        """One line for people: ``classical (auto: no VTinker checkpoint found ...)``."""
+        return f"{self.name} ({self.reason})"
+
 
 def choose_engine(name: str, checkpoint: str | Path | None = None) -> EngineChoice:
     """Resolve ``name`` (``auto`` included) to a concrete engine, saying why."""
@@ -108,12 +113,12 @@ def choose_engine(name: str, checkpoint: str | Path | None = None) -> EngineChoi
     if name == "auto":
         found = find_checkpoint(checkpoint)
         if found is not None:
-            return EngineChoice("vtinker", found, f"auto: using the VTinker network ({found})")
+            return EngineChoice("vtinker", found, f"auto: the VTinker checkpoint {found} was found")
         return EngineChoice(
             "classical",
             None,
             "auto: no VTinker checkpoint found (--checkpoint, $VTINKER_CHECKPOINT, "
-            f"{user_cache_dir()}), using the weight-free classical engine",
+            f"{user_cache_dir()}), so the weight-free engine runs",
         )
     if name == "vtinker":
         found = find_checkpoint(checkpoint)
@@ -123,8 +128,8 @@ def choose_engine(name: str, checkpoint: str | Path | None = None) -> EngineChoi
                 f"${CHECKPOINT_ENV}, or run 'vtinker-install checkpoint FILE'",
                 setting="checkpoint",
             )
-        return EngineChoice("vtinker", found, f"vtinker: {found}")
-    return EngineChoice(name, None, name)
+        return EngineChoice("vtinker", found, f"asked for, with the checkpoint {found}")
+    return EngineChoice(name, None, "asked for")
 
 
 def create_engine(name: str, checkpoint: str | Path | None = None, **options: Any) -> Engine:

@@ -156,7 +156,7 @@ def run_evaluate(args: argparse.Namespace) -> int:
     for name in names:  # a wrong layout fails before hours of work on the other benchmarks
         find_items(name, args.root)
     choice = choose_engine(args.engine, args.checkpoint)
-    print(f"vtinker evaluate: {choice.reason}", file=sys.stderr)
+    print(f"vtinker evaluate: engine {choice.summary}", file=sys.stderr)
     results = []
     engine = None
     current: dict[str, Any] | None = None

@@ -20,6 +20,7 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from vtinker_core.io.folders import prepare_output_folder
     from vtinker_core.io.images import FrameInfo, probe_frame, read_frame, write_frame
     from vtinker_core.io.sequences import (
         FrameSequence,
@@ -32,7 +33,8 @@ if TYPE_CHECKING:
         parse_frame_range,
     )
     from vtinker_core.io.sources import FrameSource, open_source
-    from vtinker_core.io.video import VIDEO_EXTENSIONS, VideoReader, write_video
+    from vtinker_core.io.video import VIDEO_EXTENSIONS, VideoInfo, VideoReader
+    from vtinker_core.io.video_write import VideoWriter, plan_video_output, write_video
 
 _MODULE_OF = {
     "FrameInfo": "images",
@@ -49,9 +51,13 @@ _MODULE_OF = {
     "parse_frame_range": "sequences",
     "FrameSource": "sources",
     "open_source": "sources",
+    "prepare_output_folder": "folders",
     "VIDEO_EXTENSIONS": "video",
+    "VideoInfo": "video",
     "VideoReader": "video",
-    "write_video": "video",
+    "VideoWriter": "video_write",
+    "plan_video_output": "video_write",
+    "write_video": "video_write",
 }
 
 __all__ = [
@@ -59,7 +65,9 @@ __all__ = [
     "FrameInfo",
     "FrameSequence",
     "FrameSource",
+    "VideoInfo",
     "VideoReader",
+    "VideoWriter",
     "check_sequence",
     "expected_frames",
     "find_sequence",
@@ -68,6 +76,8 @@ __all__ = [
     "open_source",
     "output_path",
     "parse_frame_range",
+    "plan_video_output",
+    "prepare_output_folder",
     "probe_frame",
     "read_frame",
     "write_frame",

@@ -48,6 +48,8 @@ def _meta_from_spec(spec: Any, bit_depth: str) -> FrameMeta:
     """
     attributes = {a.name: a.value for a in spec.extra_attribs}
     compression = attributes.pop("compression", None)
+    # Read with the unassociated-alpha hint, a file with straight alpha says so here.
+    straight = spec.alpha_channel >= 0 and attributes.get("oiio:UnassociatedAlpha") == 1
     return FrameMeta(
         data_window=Window(spec.x, spec.y, spec.width, spec.height),
         display_window=Window(spec.full_x, spec.full_y, spec.full_width, spec.full_height),
@@ -57,6 +59,7 @@ def _meta_from_spec(spec: Any, bit_depth: str) -> FrameMeta:
         compression=str(compression) if compression else None,
         bit_depth=bit_depth,
         attributes=attributes,
+        premultiplied=not straight,
     )
 
 

@@ -38,7 +38,7 @@ from vtinker_core.errors import ImageReadError, ImageWriteError
 from vtinker_core.frame import Frame, FrameMeta
 from vtinker_core.io.image_meta import _meta_from_spec, _write_attributes
 
-__all__ = ["FrameInfo", "probe_frame", "read_frame", "write_frame"]
+__all__ = ["FrameInfo", "output_bit_depth", "probe_frame", "read_frame", "write_frame"]
 
 # File format (by extension) → (OIIO format name, supported bit depths, default bit depth).
 _FORMATS: dict[str, tuple[str, tuple[str, ...], str]] = {
@@ -107,6 +107,7 @@ def probe_frame(path: str | Path) -> FrameInfo:
     return FrameInfo(spec.width, spec.height, tuple(spec.channelnames), meta)
 
 
+
 def read_frame(path: str | Path, *, channels: Sequence[str] | None = None) -> Frame:
     """Read an image file's data window as float32 pixels with its metadata.
 
@@ -164,6 +165,8 @@ def write_frame(
     bit_depth: str | None = None,
     compression: str | None = None,
     tile_size: int | None = None,
+    colorspace: str | None = None,
+    chromaticities: Sequence[float] | None = None,
 ) -> None:
     """Write a frame to an image file atomically; the format follows the extension.
 
@@ -191,6 +194,14 @@ def write_frame(
         compression: compression name as OpenImageIO spells it (``zip``, ``piz``, ``dwaa:45``,
             ``lzw``...); default as described above.
         tile_size: write a tiled EXR/TIFF with square tiles of this many pixels.
+        colorspace: what the pixels are, for the header (``oiio:ColorSpace``: an interop id
+            such as ``lin_ap1_scene`` becomes EXR's ``colorInteropID``, sRGB PNG/TIFF/JPEG
+            and DPX get their own tags); it replaces the source's colour tags.
+        chromaticities: EXR ``chromaticities`` (R, G, B, white xy) to write with
+            ``colorspace``; without them a source's chromaticities are dropped.
+
+    Alpha is written as ``frame.meta.premultiplied`` says: TIFF tags it associated or
+    unassociated; PNG holds only straight alpha, so OpenImageIO divides premultiplied frames.
 
     Raises:
         ImageWriteError: unknown extension, unsupported bit depth, compression, channel count
@@ -199,18 +210,19 @@ def write_frame(
             remains.
     """
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in _FORMATS:
-        raise _write_error(
-            path,
-            f"unknown image extension {path.suffix!r}; use one of {', '.join(sorted(_FORMATS))}",
-            "extension",
-        )
-    fmt, depths, default_depth = _FORMATS[suffix]
-    depth = _choose_bit_depth(path, fmt, depths, default_depth, bit_depth, frame.meta.bit_depth)
+    depth = output_bit_depth(path, bit_depth, frame.meta)
+    fmt = _FORMATS[path.suffix.lower()][0]
     # Depth, vectors and positions stay float in a half EXR (HOSTS.md), unless asked otherwise.
     mixed = depth == "half" and bit_depth is None and any(map(_is_data_channel, frame.channels))
     spec = _output_spec(path, fmt, frame, depth, compression, tile_size)
+    if colorspace is not None:
+        for stale in ("chromaticities", "colorInteropID"):
+            spec.erase_attribute(stale)
+        spec.attribute("oiio:ColorSpace", colorspace)
+        if chromaticities is not None and fmt == "openexr":
+            spec.attribute("chromaticities", "float[8]", tuple(float(v) for v in chromaticities))
+        if fmt == "dpx":
+            spec.attribute("dpx:Transfer", _dpx_transfer(colorspace))
     if mixed:
         spec.channelformats = tuple(
             oiio.TypeDesc("float" if _is_data_channel(name) else "half") for name in frame.channels
@@ -229,12 +241,39 @@ def write_frame(
         )
     temp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}{path.suffix}")
     try:
-        _write_with_oiio(temp, path, spec, data)
+        if fmt == "jpeg":
+            _write_jpeg(temp, path, spec, data)
+        else:
+            _write_with_oiio(temp, path, spec, data)
         os.replace(temp, path)
     except OSError as err:
-        raise _write_error(path, str(err.strerror or err), str(err)) from err
+        raise _write_error(path, f"{err.strerror or err}{_FULL_HINT}", str(err)) from err
     finally:
         temp.unlink(missing_ok=True)
+
+
+def output_bit_depth(path: str | Path, asked: str | None, source: FrameMeta | None) -> str:
+    """The sample type :func:`write_frame` stores in ``path``.
+
+    Args:
+        path: the destination (its extension picks the format).
+        asked: the depth asked for, if any.
+        source: the frame's metadata (its on-disk depth is kept where the format has it).
+
+    Raises:
+        ImageWriteError: unknown extension, or a depth the format cannot store.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in _FORMATS:
+        raise _write_error(
+            path,
+            f"unknown image extension {path.suffix!r}; use one of {', '.join(sorted(_FORMATS))}",
+            "extension",
+        )
+    fmt, depths, default_depth = _FORMATS[suffix]
+    source_depth = source.bit_depth if source is not None else default_depth
+    return _choose_bit_depth(path, fmt, depths, default_depth, asked, source_depth)
 
 
 def _read_error(path: Path, problem: str, reason: str) -> ImageReadError:
@@ -276,7 +315,10 @@ def _open_input(path: Path) -> Any:
         ) from err
     except OSError as err:
         raise _read_error(path, str(err.strerror or err), str(err)) from err
-    image = oiio.ImageInput.open(str(path))
+    # Straight (unassociated) alpha is read as stored; OIIO would premultiply 8-bit codes.
+    hints = oiio.ImageSpec()
+    hints.attribute("oiio:UnassociatedAlpha", 1)
+    image = oiio.ImageInput.open(str(path), hints)
     if image is None:
         message = oiio.geterror() or "not an image OpenImageIO can read"
         raise _read_error(path, message, message)
@@ -386,6 +428,10 @@ def _output_spec(
     if storage == "uint16" or fmt == "dpx":
         spec.attribute("oiio:BitsPerSample", bits)
     _write_attributes(spec, fmt, frame.meta)
+    alpha = frame.alpha_channel
+    spec.alpha_channel = frame.channels.index(alpha) if alpha else -1
+    if alpha and fmt in ("png", "tiff"):
+        spec.attribute("oiio:UnassociatedAlpha", 0 if frame.meta.premultiplied else 1)
     chosen = _choose_compression(path, fmt, depth, compression, frame.meta.compression)
     if chosen:
         spec.attribute("compression", chosen)
@@ -424,6 +470,19 @@ def _choose_compression(
     return kept if kept in keepable else "zip"
 
 
+def _dpx_transfer(colorspace: str) -> str:
+    """DPX's coarse transfer code for a colourspace (interop id or name), as OIIO spells it."""
+    curve = colorspace.rpartition(":")[2].split("_")[0].lower()
+    words = colorspace.lower()
+    if curve == "lin" or "linear" in words:
+        return "Linear"
+    if any(word in words for word in ("log", "acescc", "cineon", "adx")):
+        return "Logarithmic"
+    if curve in ("g24", "srgb", "g22") or "709" in words:
+        return "ITU-R 709-4"
+    return "User defined"
+
+
 def _is_data_channel(name: str) -> bool:
     """Whether a channel holds data that half would round badly (depth, vectors, positions)."""
     layer, _, channel = name.rpartition(".")
@@ -456,6 +515,47 @@ def _write_with_oiio(temp: Path, path: Path, spec: Any, data: NDArray[Any]) -> N
     if ok and not closed:
         message = output.geterror() or "OpenImageIO could not finish the file"
     if not ok or not closed:
-        raise _write_error(path, message or "unknown OpenImageIO error", message)
+        raise _write_error(path, f"{message or 'unknown OpenImageIO error'}{_FULL_HINT}", message)
     with temp.open("rb+") as handle:
         os.fsync(handle.fileno())
+    if temp.suffix.lower() == ".png":
+        _check_png_complete(temp, path)
+
+
+_FULL_HINT = "; nothing was written: check the free space and permissions of the output folder"
+# Every PNG ends with this IEND chunk (PNG spec §11.2.5).
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"
+
+
+def _check_png_complete(temp: Path, path: Path) -> None:
+    """OpenImageIO's PNG writer does not report failed writes (a full disk leaves a truncated
+    file and a success, seen with OIIO 3.2): a PNG counts only when it ends as PNGs end."""
+    with temp.open("rb") as handle:
+        handle.seek(max(0, temp.stat().st_size - len(_PNG_END)))
+        if handle.read() != _PNG_END:
+            raise _write_error(path, f"the file came out incomplete{_FULL_HINT}", "incomplete")
+
+
+def _write_jpeg(temp: Path, path: Path, spec: Any, data: NDArray[Any]) -> None:
+    """JPEG through a scratch file in memory (or the temp folder), copied by Python.
+
+    OpenImageIO's JPEG writer ends the whole process when a write fails (libjpeg's default
+    error exit, seen with OIIO 3.2 on a full disk), so it never writes to the output disk.
+    """
+    import shutil
+    import tempfile
+
+    folder = "/dev/shm" if os.path.isdir("/dev/shm") else tempfile.gettempdir()
+    need = 2 * data.size + (1 << 20)  # 8-bit samples, with room for the headers
+    if shutil.disk_usage(folder).free < need:
+        raise _write_error(path, f"not enough free space in '{folder}' to encode a JPEG", "space")
+    handle, scratch_name = tempfile.mkstemp(suffix=".jpg", dir=folder)
+    os.close(handle)
+    scratch = Path(scratch_name)
+    try:
+        _write_with_oiio(scratch, path, spec, data)
+        shutil.copyfile(scratch, temp)
+        with temp.open("rb+") as out:
+            os.fsync(out.fileno())
+    finally:
+        scratch.unlink(missing_ok=True)

@@ -40,7 +40,7 @@ from vtinker_core.io.sequences import (
     is_pattern,
     parse_frame_range,
 )
-from vtinker_core.io.video import VIDEO_EXTENSIONS, VideoReader
+from vtinker_core.io.video import VIDEO_EXTENSIONS, VideoInfo, VideoReader
 
 __all__ = ["FrameSource", "SourceKind", "open_source"]
 
@@ -64,6 +64,7 @@ class FrameSource:
         path_for_display: the pattern or file, as a person would write it.
         file_type: lower-case extension without the dot (``exr``, ``dpx``, ``mp4``).
         closer: releases the input's resources, if any.
+        video: the stream's codec, depth, alpha and colour tags, for a video input.
     """
 
     def __init__(
@@ -78,6 +79,7 @@ class FrameSource:
         path_for_display: str,
         file_type: str,
         closer: Callable[[], None] | None = None,
+        video: VideoInfo | None = None,
     ) -> None:
         if not frames:
             raise SequenceError(f"{path_for_display} has no frames", path=path_for_display)
@@ -87,6 +89,7 @@ class FrameSource:
         self.fps = fps
         self.path_for_display = path_for_display
         self.file_type = file_type
+        self.video = video
         self._frame_set = frozenset(self.frames)
         self._reader = reader
         self._path_of = path_of
@@ -240,17 +243,20 @@ def _open_video(path: Path, wanted: tuple[int, ...] | None) -> FrameSource:
         video.close()
         raise
     window = Window(0, 0, video.width, video.height)
-    meta = FrameMeta(window, window, fps=video.fps, bit_depth=video.bit_depth)
+    meta = FrameMeta(
+        window, window, fps=video.fps, bit_depth=video.bit_depth, premultiplied=False
+    )
     return FrameSource(
         kind="video",
         frames=available if wanted is None else wanted,
         reader=video.read,
         path_of=lambda _frame: path,
-        info=FrameInfo(video.width, video.height, ("R", "G", "B"), meta),
+        info=FrameInfo(video.width, video.height, video.channels, meta),
         fps=video.fps,
         path_for_display=str(path),
         file_type=path.suffix.lower().lstrip("."),
         closer=video.close,
+        video=video.info,
     )
 
 

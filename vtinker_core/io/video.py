@@ -1,30 +1,32 @@
-"""Video files through PyAV (FFmpeg): read frames by index, write H.264 or ProRes.
+"""Video files through PyAV (FFmpeg): read frames by index, with their codec, depth and tags.
 
 Example::
 
-    from vtinker_core.io.video import VideoReader, write_video
+    from vtinker_core.io.video import VideoReader
 
     with VideoReader(Path("clip.mov")) as video:
         video.fps, video.frame_count         # Fraction(24000, 1001), 240
-        video.primaries, video.transfer      # "bt709", "bt709" (None when untagged)
-        frame = video.read(0)                # float32 H×W×3 RGB in [0, 1]
+        video.info.codec, video.info.bit_depth, video.info.alpha   # "prores", "uint10", False
+        video.info.tags                      # VideoTags("bt709", "bt709", "bt709", "tv")
+        frame = video.read(0)                # float32 H×W×3 (or ×4 with alpha) code values
         for frame in video: ...              # every frame, in order
-
-    write_video(Path("preview.mp4"), frames, Fraction(24))              # H.264, yuv420p
-    write_video(Path("master.mov"), frames, Fraction(24), "prores")    # ProRes 422 HQ
 
 Frames are numbered 0 .. frame_count - 1 in presentation order. Reading frames in order keeps
 the decoder where it is; jumping backwards or far ahead seeks to the nearest keyframe before the
-wanted frame. YUV is converted to RGB with the stream's own matrix and range (BT.709 assumed
-for untagged HD, BT.601 for untagged SD). Writes go to a hidden temporary file renamed over the
-final name when complete.
+wanted frame.
+
+Pixels are the stream's RGB code values as float32 in [0, 1] (display-referred: what the
+colourspace of the stream's tags says). YUV is converted with the stream's own matrix and range
+(BT.709 assumed for untagged HD, BT.601 for untagged SD) through 16-bit RGB, so 10- and 12-bit
+sources keep every level. Alpha (ProRes 4444, FFV1) is straight, as QuickTime stores it.
+
+Writing lives in :mod:`vtinker_core.io.video_write`.
 """
 
 from __future__ import annotations
 
-import os
-import secrets
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from types import TracebackType
@@ -33,20 +35,21 @@ from typing import Any
 import av
 import numpy as np
 from av.video.reformatter import Interpolation
-from numpy.typing import NDArray
 
+from vtinker_core.colorspaces import VideoTags
 from vtinker_core.errors import VideoError
 from vtinker_core.frame import Frame, FrameMeta, Window
+from vtinker_core.io.yuv import rgb_from_video_frame
 
-__all__ = ["VIDEO_EXTENSIONS", "VideoReader", "write_video"]
+__all__ = ["VIDEO_EXTENSIONS", "VideoInfo", "VideoReader"]
 
 VIDEO_EXTENSIONS = frozenset(
     {".mp4", ".mov", ".mkv", ".avi", ".webm", ".m4v", ".mxf", ".mpg", ".mpeg", ".ts", ".m2ts"}
 )
 # Forward jumps up to this many frames decode through instead of seeking.
 _DECODE_AHEAD = 48
-# FFmpeg's enum values → FFmpeg's names (libavutil/pixfmt.h); 2 means unspecified.
-_PRIMARIES = {
+# FFmpeg's enum values ↔ FFmpeg's names (libavutil/pixfmt.h); 2 means unspecified.
+PRIMARIES = {
     1: "bt709",
     4: "bt470m",
     5: "bt470bg",
@@ -59,7 +62,7 @@ _PRIMARIES = {
     12: "smpte432",
     22: "ebu3213",
 }
-_TRANSFERS = {
+TRANSFERS = {
     1: "bt709",
     4: "gamma22",
     5: "gamma28",
@@ -77,7 +80,7 @@ _TRANSFERS = {
     17: "smpte428",
     18: "arib-std-b67",
 }
-_MATRICES = {
+MATRICES = {
     0: "gbr",
     1: "bt709",
     4: "fcc",
@@ -89,29 +92,44 @@ _MATRICES = {
     10: "bt2020c",
     14: "ictcp",
 }
-_RANGES = {1: "tv", 2: "pc"}
-# FFmpeg matrix enum → the swscale colourspace PyAV names.
-_SWS_MATRIX = {
-    1: "ITU709",
-    4: "FCC",
-    5: "ITU601",
-    6: "ITU601",
-    7: "SMPTE240M",
-    9: "BT2020",
-    10: "BT2020",
+RANGES = {1: "tv", 2: "pc"}
+UNSPECIFIED = 2
+# Matrix name → the swscale colourspace PyAV names.
+SWS_MATRIX = {
+    "bt709": "ITU709",
+    "fcc": "FCC",
+    "bt470bg": "ITU601",
+    "smpte170m": "ITU601",
+    "smpte240m": "SMPTE240M",
+    "bt2020nc": "BT2020",
+    "bt2020c": "BT2020",
 }
-# Full chroma interpolation and accurate rounding: swscale's fast path is off by 1-2 codes.
-_SCALE_FLAGS = (
-    Interpolation.BILINEAR
-    | Interpolation.ACCURATE_RND
-    | Interpolation.FULL_CHR_H_INT
-    | Interpolation.FULL_CHR_H_INP
-)
-# Codec choice → (encoder, pixel format, options, containers it goes in).
-_CODECS: dict[str, tuple[str, str, dict[str, str], tuple[str, ...]]] = {
-    "h264": ("libx264", "yuv420p", {"preset": "medium"}, (".mp4", ".mov", ".mkv", ".m4v")),
-    "prores": ("prores_ks", "yuv422p10le", {"profile": "3"}, (".mov", ".mkv")),
-}
+# Accurate rounding (swscale's fast path is off by 1-2 codes). No FULL_CHR_H_INT: with 16-bit
+# RGB on either side it zeroes whole columns of 4:2:0 frames (seen with PyAV 18.1's FFmpeg).
+SCALE_FLAGS = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
+DEPTH_NAMES = {8: "uint8", 10: "uint10", 12: "uint12", 16: "uint16"}
+DEPTH_BITS = {name: bits for bits, name in DEPTH_NAMES.items()}
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a video stream is.
+
+    Attributes:
+        codec: the decoder's name (``h264``, ``prores``, ``ffv1``...).
+        profile: the codec profile as FFmpeg names it (``HQ``, ``4444``, ``High 10``), if any.
+        pix_fmt: the decoded pixel format (``yuv422p10le``...).
+        bit_depth: ``uint8``, ``uint10``, ``uint12`` or ``uint16``.
+        alpha: the stream carries an alpha channel.
+        tags: the stream's colour tags (None where untagged).
+    """
+
+    codec: str
+    profile: str | None
+    pix_fmt: str
+    bit_depth: str
+    alpha: bool
+    tags: VideoTags
 
 
 class VideoReader:
@@ -123,12 +141,8 @@ class VideoReader:
     Attributes:
         path: the video file.
         fps: exact frame rate (``Fraction(24000, 1001)`` for 23.976).
-        width: frame width in pixels.
-        height: frame height in pixels.
-        codec: the decoder's name (``h264``, ``prores``...).
-        bit_depth: ``uint8`` for 8-bit sources, ``uint16`` for deeper ones.
-        primaries, transfer, matrix, color_range: the stream's colour tags in FFmpeg's
-            spelling (``bt709``, ``iec61966-2-1``, ``bt2020nc``, ``tv``/``pc``), None if untagged.
+        width, height: frame size in pixels.
+        info: codec, pixel format, bit depth, alpha and colour tags (:class:`VideoInfo`).
 
     Raises:
         VideoError: missing, empty, unreadable or corrupt file, or no video stream.
@@ -162,13 +176,8 @@ class VideoReader:
             raise VideoError(f"cannot read video '{self.path}': unknown frame rate", path=self.path)
         self.fps = Fraction(rate)
         context = stream.codec_context
-        self.codec: str = context.name
         self.width: int = context.width
         self.height: int = context.height
-        self.primaries = _PRIMARIES.get(context.color_primaries)
-        self.transfer = _TRANSFERS.get(context.color_trc)
-        self.matrix = _MATRICES.get(context.colorspace) if context.colorspace != 2 else None
-        self.color_range = _RANGES.get(context.color_range)
         self._count: int | None = stream.frames or None
         self._decoder: Iterator[Any] = iter(())
         self._next_index = 0
@@ -177,8 +186,36 @@ class VideoReader:
         self._first_pts = first.pts if first.pts is not None else 0
         self._pending: tuple[int, Any] | None = (0, first)
         self._next_index = 1
-        depth = max(component.bits for component in first.format.components)
-        self.bit_depth = "uint16" if depth > 8 else "uint8"
+        fmt = first.format
+        bits = max(component.bits for component in fmt.components)
+        self._alpha = any(component.is_alpha for component in fmt.components)
+        tags = VideoTags(
+            PRIMARIES.get(context.color_primaries),
+            TRANSFERS.get(context.color_trc),
+            MATRICES.get(context.colorspace) if context.colorspace != UNSPECIFIED else None,
+            "pc" if fmt.name.startswith("yuvj") else RANGES.get(context.color_range),
+        )
+        self.info = VideoInfo(
+            codec=context.name,
+            profile=context.profile or None,
+            pix_fmt=fmt.name,
+            bit_depth=DEPTH_NAMES.get(bits, "uint16" if bits > 8 else "uint8"),
+            alpha=self._alpha,
+            tags=tags,
+        )
+        self._rgb = bool(fmt.is_rgb)
+
+    @property
+    def codec(self) -> str:
+        return self.info.codec
+
+    @property
+    def bit_depth(self) -> str:
+        return self.info.bit_depth
+
+    @property
+    def channels(self) -> tuple[str, ...]:
+        return ("R", "G", "B", "A") if self._alpha else ("R", "G", "B")
 
     @property
     def frame_count(self) -> int:
@@ -199,7 +236,7 @@ class VideoReader:
         return self.frame_count
 
     def read(self, index: int) -> Frame:
-        """Frame ``index`` (0-based) as float32 H×W×3 RGB in [0, 1].
+        """Frame ``index`` (0-based) as float32 H×W×3 RGB (×4 RGBA) code values in [0, 1].
 
         Raises:
             VideoError: index outside 0 .. frame_count - 1, or a decoding failure.
@@ -291,165 +328,16 @@ class VideoReader:
         )
 
     def _to_frame(self, video_frame: Any) -> Frame:
-        deep = self.bit_depth == "uint16"
-        matrix = _SWS_MATRIX.get(video_frame.colorspace)
+        matrix = MATRICES.get(video_frame.colorspace) or self.info.tags.matrix
         if matrix is None:
-            matrix = "ITU709" if self.height >= 720 else "ITU601"
-        full = video_frame.color_range == 2 or video_frame.format.name.startswith("yuvj")
-        rgb = video_frame.reformat(
-            format="rgb48le" if deep else "rgb24",
-            src_colorspace=matrix,
-            src_color_range="JPEG" if full else "MPEG",
-            interpolation=_SCALE_FLAGS,
-        ).to_ndarray()
-        pixels = rgb.astype(np.float32) / np.float32(65535.0 if deep else 255.0)
+            matrix = "bt709" if self.height >= 720 else "smpte170m"
+        full = self.info.tags.color_range == "pc" or RANGES.get(video_frame.color_range) == "pc"
+        pixels = rgb_from_video_frame(video_frame, matrix=matrix, full_range=full)
         window = Window(0, 0, pixels.shape[1], pixels.shape[0])
-        meta = FrameMeta(window, window, fps=self.fps, bit_depth=self.bit_depth)
-        return Frame(np.ascontiguousarray(pixels), ("R", "G", "B"), meta)
-
-
-def write_video(
-    path: str | Path,
-    frames: Iterable[Frame | NDArray[Any]],
-    fps: Fraction,
-    codec: str = "h264",
-    *,
-    crf: int = 18,
-) -> None:
-    """Encode frames into a video file atomically.
-
-    Args:
-        path: destination (``.mp4``/``.mov``/``.mkv`` for H.264, ``.mov``/``.mkv`` for ProRes).
-        frames: :class:`Frame` objects (their R, G, B; a single channel is shown as grey) or
-            float H×W×3 arrays, display-referred RGB in [0, 1] (clipped to it). All the same
-            size; H.264 needs even width and height, ProRes an even width.
-        fps: exact frame rate, e.g. ``Fraction(24000, 1001)``.
-        codec: ``h264`` (libx264, yuv420p, ``crf``) or ``prores`` (prores_ks 422 HQ,
-            yuv422p10le). Streams are tagged BT.709.
-        crf: H.264 quality, 0 (lossless) .. 51; 18 looks transparent.
-
-    Raises:
-        VideoError: unknown or unavailable codec, a container that cannot hold it, no frames,
-            odd or changing frame sizes, or an FFmpeg failure. Nothing is left under ``path``.
-    """
-    path = Path(path)
-    name = codec.lower()
-    name = {"libx264": "h264", "avc": "h264", "prores_ks": "prores"}.get(name, name)
-    if name not in _CODECS:
-        raise VideoError(
-            f"cannot write '{path}': unknown codec {codec!r}; use 'h264' or 'prores'", path=path
+        meta = FrameMeta(
+            window, window, fps=self.fps, bit_depth=self.info.bit_depth, premultiplied=False
         )
-    encoder, pix_fmt, options, containers = _CODECS[name]
-    if encoder not in av.codec.codecs_available:
-        raise VideoError(
-            f"cannot write '{path}': this FFmpeg build has no {encoder} encoder for {name}",
-            path=path,
-        )
-    if path.suffix.lower() not in containers:
-        raise VideoError(
-            f"cannot write '{path}': {name} goes in a {' or '.join(containers)} file",
-            path=path,
-        )
-    if not path.parent.is_dir():
-        raise VideoError(
-            f"cannot write '{path}': the folder '{path.parent}' does not exist", path=path
-        )
-    if name == "h264":
-        options = {**options, "crf": str(int(crf))}
-    temp = path.with_name(f".{path.name}.tmp-{secrets.token_hex(4)}{path.suffix}")
-    try:
-        _encode(temp, path, frames, Fraction(fps), encoder, pix_fmt, options)
-        with temp.open("rb+") as handle:
-            os.fsync(handle.fileno())
-        os.replace(temp, path)
-    except (av.error.FFmpegError, OSError, ValueError) as err:
-        raise VideoError(f"cannot write '{path}': {err}", path=path) from err
-    finally:
-        temp.unlink(missing_ok=True)
-
-
-def _encode(
-    temp: Path,
-    path: Path,
-    frames: Iterable[Frame | NDArray[Any]],
-    fps: Fraction,
-    encoder: str,
-    pix_fmt: str,
-    options: dict[str, str],
-) -> None:
-    deep = pix_fmt.endswith("10le")
-    with av.open(str(temp), "w") as container:
-        stream: Any = None
-        count = 0
-        for count, item in enumerate(frames, start=1):
-            rgb = _rgb_of(item, path, count - 1)
-            height, width = rgb.shape[:2]
-            if stream is None:
-                _check_size(path, width, height, pix_fmt)
-                stream = container.add_stream(encoder, rate=fps)
-                stream.width, stream.height, stream.pix_fmt = width, height, pix_fmt
-                stream.options = options
-                context = stream.codec_context
-                context.color_primaries = context.color_trc = context.colorspace = 1
-                context.color_range = 1
-            elif (width, height) != (stream.width, stream.height):
-                raise VideoError(
-                    f"cannot write '{path}': frame {count - 1} is {width}x{height}, the first "
-                    f"frame {stream.width}x{stream.height}; all frames need the same size",
-                    path=path,
-                    frame=count - 1,
-                )
-            top = 65535.0 if deep else 255.0
-            codes = np.rint(np.clip(np.nan_to_num(rgb, nan=0.0), 0.0, 1.0) * top)
-            source = av.VideoFrame.from_ndarray(
-                codes.astype(np.uint16 if deep else np.uint8), format="rgb48le" if deep else "rgb24"
-            )
-            video_frame = source.reformat(
-                format=pix_fmt,
-                dst_colorspace="ITU709",
-                dst_color_range="MPEG",
-                interpolation=_SCALE_FLAGS,
-            )
-            video_frame.pts = count - 1
-            container.mux(stream.encode(video_frame))
-        if stream is None:
-            raise VideoError(f"cannot write '{path}': no frames to write", path=path)
-        container.mux(stream.encode(None))
-
-
-def _rgb_of(item: Frame | NDArray[Any], path: Path, index: int) -> NDArray[np.float32]:
-    if isinstance(item, Frame):
-        names = item.rgb_channels
-        if names is not None:
-            return item.select(names)
-        if item.pixels.shape[2] == 1:
-            return np.repeat(item.pixels, 3, axis=2)
-        raise VideoError(
-            f"cannot write frame {index} to '{path}': it has no R, G, B channels "
-            f"({', '.join(item.channels)})",
-            path=path,
-            frame=index,
-        )
-    array = np.asarray(item, dtype=np.float32)
-    if array.ndim != 3 or array.shape[2] != 3:
-        raise VideoError(
-            f"cannot write frame {index} to '{path}': expected an H×W×3 array, got shape "
-            f"{array.shape}",
-            path=path,
-            frame=index,
-        )
-    return array
-
-
-def _check_size(path: Path, width: int, height: int, pix_fmt: str) -> None:
-    odd_height = pix_fmt.startswith("yuv420") and height % 2
-    if width % 2 or odd_height:
-        need = "even width and height" if pix_fmt.startswith("yuv420") else "an even width"
-        raise VideoError(
-            f"cannot write '{path}': {pix_fmt} video needs {need}, the frames are "
-            f"{width}x{height}; crop or pad them by a pixel first",
-            path=path,
-        )
+        return Frame(np.ascontiguousarray(pixels), self.channels, meta)
 
 
 def _check_file(path: Path) -> None:
@@ -470,3 +358,4 @@ def _check_file(path: Path) -> None:
         ) from err
     except OSError as err:
         raise VideoError(f"cannot read video '{path}': {err.strerror or err}", path=path) from err
+

@@ -344,7 +344,7 @@ class FolderTriplets(Dataset[torch.Tensor]):
         reader = self._readers.get(index)
         if reader is None:
             reader = self._readers[index] = VideoReader(self.videos[index].path)
-        return _to_bgr8(reader.read(frame).pixels)
+        return _to_bgr8(reader.read(frame).pixels[:, :, :3])
 
     def frames(self, index: int) -> tuple[U8, U8, U8]:
         """(frame 0, ground truth, frame 1) of triplet ``index`` as uint8 BGR, unaugmented."""
