@@ -17,7 +17,7 @@ import pytest
 from vtinker_core.cli import main
 from vtinker_core.errors import RenderCancelledError
 from vtinker_core.frame import Frame
-from vtinker_core.io import write_frame
+from vtinker_core.io import read_frame, write_frame
 from vtinker_core.io.video_write import write_video
 from vtinker_core.job import RenderJob
 from vtinker_core.progress import CollectingProgress
@@ -175,3 +175,29 @@ def test_a_cancelled_video_render_leaves_no_file_and_says_so(tmp_path: Path) -> 
     assert "'" + str(out) + "' was not written" in str(caught.value)
     assert "cannot resume" in str(caught.value)
     assert _files(out.parent) == []
+
+
+def test_an_untagged_video_is_read_as_rec709_with_a_warning(tmp_path: Path) -> None:
+    from vtinker_core.colorspaces import VideoTags
+
+    clip = tmp_path / "untagged.mp4"
+    level = 110 / 219  # luma code 126 exactly, in limited range
+    write_video(clip, [np.full((16, 16, 3), level, np.float32)] * 2, Fraction(24), tags=VideoTags())
+    job = RenderJob.from_dict(
+        {
+            "input": {"path": str(clip)},
+            "output": {"path": str(tmp_path / "out" / "f.####.exr")},
+            "timing": {"mode": "multiply", "multiplier": 1},
+            "engine": {"name": "nearest"},
+            "ocio": "ocio://cg-config-v5.0.0_aces-v2.1_ocio-v2.6",
+        }
+    )
+    progress = CollectingProgress()
+
+    render_job(job, progress=progress)
+
+    (warning,) = [w["message"] for w in progress.events("warning")]
+    assert "no colour tags" in warning and "Rec.709" in warning
+    linear = read_frame(tmp_path / "out" / "f.0000.exr")
+    # Read as gamma 2.4 (BT.1886), then scene-linear; grey stays grey into ACEScg.
+    np.testing.assert_allclose(linear.pixels, level**2.4, rtol=2e-3)
