@@ -70,16 +70,14 @@ def test_each_timing_mode_gives_its_exact_job_fields(panel: SettingsPanel) -> No
     _set_mode(panel, "fps")
     timing.source_fps_combo.setEditText("23.976")
     timing.output_fps_combo.setEditText("60000/1001")
-    timing.output_start_edit.setText("1001")
     assert panel.job_dict()["timing"] == {
         "mode": "fps",
         "source_fps": "24000/1001",
         "output_fps": "60000/1001",
-        "output_start": 1001,
+        "output_start": None,
     }
 
     _set_mode(panel, "multiply")
-    timing.output_start_edit.setText("")
     timing.multiplier_spin.setValue(4)
     assert panel.job_dict()["timing"] == {"mode": "multiply", "multiplier": 4, "output_start": None}
 
@@ -99,7 +97,9 @@ def test_each_timing_mode_gives_its_exact_job_fields(panel: SettingsPanel) -> No
 
 
 def test_output_length_follows_the_timing_live(panel: SettingsPanel) -> None:
-    assert panel.output_length() == 5  # 100 %: one output per source frame
+    assert panel.output_length() == 9  # 50 % by default: an in-between per source pair
+    panel.timing.speed_edit.setText("100")
+    assert panel.output_length() == 5  # one output per source frame
     panel.timing.speed_edit.setText("50")
     assert panel.output_length() == 9
     assert panel.timing.length_label.text().startswith("9 frames (1–9)")

@@ -12,10 +12,16 @@ pytest.importorskip("PySide6")
 pytest.importorskip("pytestqt")
 
 from PySide6.QtCore import QPoint, QPointF, QSettings, Qt
-from PySide6.QtGui import QImage
+from ui_helpers import (
+    WAIT_MS,
+    image_array,
+    isolated_settings,
+    select_data,
+    write_pair,
+    write_sequence,
+)
 
 from vtinker_core.frame import Frame, FrameMeta, Window
-from vtinker_core.io import write_frame
 from vtinker_core.job import RenderJob
 from vtinker_ui.compute import (
     DisplaySettings,
@@ -32,53 +38,29 @@ from vtinker_ui.timeline import Timeline
 from vtinker_ui.workers import PreviewWorker
 
 pytestmark = pytest.mark.timeout(60)
-WAIT_MS = 20000
-
-
-def _square(x: int, height: int = 32, width: int = 48, value: float = 0.9) -> np.ndarray:
-    pixels = np.full((height, width, 3), 0.1, np.float32)
-    pixels[10:22, x : x + 12] = value
-    return pixels
 
 
 @pytest.fixture
 def pair(tmp_path: Path) -> list[str]:
     """Two 8-bit PNGs (not a numbered sequence) with a square moving right."""
-    paths = []
-    for name, x in (("left.png", 4), ("right.png", 30)):
-        path = tmp_path / name
-        write_frame(path, Frame.from_array(_square(x)))
-        paths.append(str(path))
-    return paths
+    return write_pair(tmp_path)
 
 
 @pytest.fixture
 def sequence(tmp_path: Path) -> str:
     """Five scene-linear half EXRs, 1..5; the square is a 4.0 highlight."""
-    folder = tmp_path / "plates"
-    folder.mkdir()
-    for i in range(1, 6):
-        write_frame(folder / f"shot.{i:04d}.exr", Frame.from_array(_square(4 + 5 * i, value=4.0)))
-    return str(folder / "shot.####.exr")
+    return write_sequence(tmp_path / "plates")
 
 
 @pytest.fixture
 def window(qtbot: Any, tmp_path: Path) -> PreviewWindow:
-    settings = QSettings(str(tmp_path / "prefs.ini"), QSettings.Format.IniFormat)
-    win = PreviewWindow(settings=settings, restore_last=False)
+    win = PreviewWindow(settings=isolated_settings(tmp_path), restore_last=False)
     qtbot.addWidget(win)
-    win.panel.engine_combo.setCurrentIndex(win.panel.engine_combo.findData("blend"))
+    select_data(win.panel.engine_combo, "blend")
     win.panel.output_path.setText(str(tmp_path / "out" / "retime.####.exr"))
     win.resize(900, 600)
     win.show()
     return win
-
-
-def _image_array(image: QImage) -> np.ndarray:
-    rgb = image.convertToFormat(QImage.Format.Format_RGB888)
-    width, height, stride = rgb.width(), rgb.height(), rgb.bytesPerLine()
-    data = np.frombuffer(rgb.constBits(), np.uint8, count=stride * height).reshape(height, stride)
-    return data[:, : width * 3].reshape(height, width, 3).copy()
 
 
 def _wait_for_t(qtbot: Any, win: PreviewWindow, t: float) -> Any:
@@ -98,9 +80,9 @@ def test_a_pair_is_interpolated_in_the_background_and_shown(
         window.open_paths(pair)
     assert window.transport.t_slider.isVisible() and not window.timeline.isVisible()
     early = _wait_for_t(qtbot, window, 0.25)
-    early_shown = _image_array(window.viewer.image())
+    early_shown = image_array(window.viewer.image())
     late = _wait_for_t(qtbot, window, 0.75)
-    late_shown = _image_array(window.viewer.image())
+    late_shown = image_array(window.viewer.image())
     for result, shown in ((early, early_shown), (late, late_shown)):
         assert shown.shape == (32, 48, 3)
         assert shown.std() > 10  # not an empty or flat picture
@@ -137,18 +119,15 @@ def test_a_sequence_gets_a_timeline_and_exposure_shows_highlights(
 ) -> None:
     timing = window.panel.timing
     timing.mode_combo.setCurrentIndex(timing.mode_combo.findData("multiply"))
-    window.panel.cut_list_edit.setText("4")
-    with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS):
+    with qtbot.waitSignal(window.frameShown, timeout=WAIT_MS) as blocker:
         window.open_paths([sequence])
+    window.panel.cut_list_edit.setText("4")  # cuts belong to the source: listed once open
+    window.refresh()
     frames = window.output_frames()
     assert frames == list(range(1, 10))  # 5 frames × 2 − 1
     assert window.timeline.cut_slots() == [5]  # the cut before source 4 = output 6 (index 5)
     assert window.panel.output_length() == 9
-    with qtbot.waitSignal(
-        window.frameShown, timeout=WAIT_MS, check_params_cb=lambda r: r.sample.output_frame == 2
-    ) as blocker:
-        window.set_frame(2)
-    result = blocker.args[0]
+    result = blocker.args[0]  # the first look: output 2, the first in-between
     assert (result.sample.frame_a, result.sample.frame_b, result.sample.t) == (1, 2, 0.5)
     assert "output 2" in window.viewer._caption
     bright = int(result.image.max())
@@ -176,7 +155,7 @@ def test_wipe_flow_and_occlusion_views(qtbot: Any, window: PreviewWindow, pair: 
         window.frameShown, timeout=WAIT_MS, check_params_cb=lambda r: r.flow is not None
     ):
         window.view_controls.set_mode("flow")
-    assert _image_array(window.viewer.image()).min() == 255  # blend: no motion, all white
+    assert image_array(window.viewer.image()).min() == 255  # blend: no motion, all white
     with qtbot.waitSignal(
         window.frameShown, timeout=WAIT_MS, check_params_cb=lambda r: r.occlusion is not None
     ):
@@ -202,6 +181,9 @@ def test_player_keys_and_mouse(qtbot: Any, window: PreviewWindow, sequence: str)
         window.open_paths([sequence])
     viewer = window.viewer
     viewer.setFocus()
+    assert window.current_frame() == 2  # the first look: the first in-between
+    qtbot.keyClick(viewer, Qt.Key.Key_Left)
+    assert window.current_frame() == 1
     qtbot.keyClick(viewer, Qt.Key.Key_Right)
     assert window.current_frame() == 2
     qtbot.keyClick(viewer, Qt.Key.Key_End)

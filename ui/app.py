@@ -8,9 +8,11 @@ Examples::
     vtinker-preview a.exr b.exr                      # two images: a t slider
     vtinker-preview --job job.json                   # the panel filled from a job file
     vtinker-preview --resolve-job handoff.json       # from the Resolve action (see handoff.py)
+    vtinker-preview --check                          # can the window open here? (see check.py)
 
-Exit status: 0 when the window closes, 2 when the arguments or a file given are wrong
-(one line on stderr).
+Exit status: 0 when the window closes, 2 when the arguments or a file given are wrong, or
+when the window cannot open here (one line per problem on stderr, as ``--check`` says);
+``--check`` exits 0 when the window can open, else 1.
 """
 
 from __future__ import annotations
@@ -44,12 +46,21 @@ def build_parser() -> argparse.ArgumentParser:
         "--frame", type=int, default=None, help="output frame to show first (sequences, video)"
     )
     parser.add_argument("--t", type=float, default=None, help="t to show first (image pairs)")
+    parser.add_argument(
+        "--check",
+        action="store_true",
+        help="say whether the window can open here (PySide6, display, Qt's system libraries)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the window; returns the exit status."""
     args = build_parser().parse_args(argv)
+    if args.check:
+        from vtinker_ui.check import run_check
+
+        return run_check()
     if len(args.paths) > 2:
         print("vtinker-preview: error: give one sequence or video, or two images", file=sys.stderr)
         return EXIT_ERROR
@@ -66,6 +77,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         except HandoffError as err:
             print(f"vtinker-preview: error: {err}", file=sys.stderr)
             return EXIT_ERROR
+
+    from vtinker_ui.check import find_problems
+
+    problems, _summary = find_problems(start_qt=False)  # instead of Qt's abort
+    for problem in problems:
+        print(f"vtinker-preview: error: {problem}", file=sys.stderr)
+    if problems:
+        return EXIT_ERROR
 
     from PySide6.QtWidgets import QApplication
 
@@ -86,9 +105,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         window.sourceOpened.connect(lambda _info: window.set_frame(args.frame))
     if args.t is not None:
         window.sourceOpened.connect(lambda _info: window.set_t(args.t))
-    if window.prefs.geometry() is None:
-        window.resize(1500, 900)
-    window.show()
+    screen = QApplication.primaryScreen()
+    if window.prefs.geometry() is None and screen is not None:
+        # The first run fills the screen: a tool kept open all day, not a dialog.
+        window.setGeometry(screen.availableGeometry())
+        window.showMaximized()
+    else:
+        window.show()
     return int(app.exec())
 
 

@@ -223,7 +223,9 @@ class ViewControls(QWidget):
         self.view_combo.blockSignals(False)
 
     def _picked_by_user(self, _index: int) -> None:
+        # Qt says "activated" after the index changed: say it again, now as the user's choice.
         self.user_chose_view = True
+        self.displayChanged.emit()
 
     def _display_picked(self, _index: int) -> None:
         self._fill_views(self.view_combo.currentText() or None)

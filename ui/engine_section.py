@@ -10,11 +10,14 @@ Example::
     tiles.update_memory_estimate(engine.engine_dict(), source_size=(2160, 4096))
 
 The checkpoint and precision apply to the VTinker network only (and ``auto``, which may pick
-it); the tile size is free only while "Auto" is off.
+it); the tile size is free only while "Auto" is off. The Device list offers the devices this
+machine has (:func:`~vtinker_ui.devices.available_devices`), found when the list first opens;
+a job's other device (``cuda:1`` from a farm machine) is kept as it is.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from typing import Any
 
@@ -29,12 +32,48 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from vtinker_core.job import DEVICES, PRECISIONS
+from vtinker_core.job import PRECISIONS
 from vtinker_core.tiling import DEFAULT_OVERLAP, MIN_TILE_SIZE, TILE_SIZE_STEP
 from vtinker_ui.fields import NOTE_STYLE, FieldRow, PathField, set_combo_data
 from vtinker_ui.job_checks import auto_engine_note, memory_estimate_text
 
 _NETWORK_ENGINES = ("auto", "vtinker")
+#: Offered before the machine's devices are looked up: always valid.
+_FIRST_DEVICES = ("auto", "cpu")
+
+
+class DeviceComboBox(QComboBox):
+    """The Device list: ``auto`` and the devices this machine has, looked up on first use."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setEditable(True)
+        self.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.addItems(list(_FIRST_DEVICES))
+        self._probed = False
+        if "torch" in sys.modules:  # already paid for: offer the real list at once
+            self.offer_devices()
+
+    def offer_devices(self) -> None:
+        """Replace the list by this machine's devices, keeping the text."""
+        from vtinker_ui.devices import available_devices
+
+        self._probed = True
+        text = self.currentText()
+        self.blockSignals(True)
+        self.clear()
+        self.addItems(list(available_devices()))
+        self.setEditText(text)
+        self.blockSignals(False)
+
+    def devices(self) -> list[str]:
+        """The devices the list offers now."""
+        return [self.itemText(i) for i in range(self.count())]
+
+    def showPopup(self) -> None:
+        if not self._probed:
+            self.offer_devices()
+        super().showPopup()
 
 
 class EngineSection(QGroupBox):
@@ -67,10 +106,8 @@ class EngineSection(QGroupBox):
         self.note.setStyleSheet(NOTE_STYLE)
         self.note.setWordWrap(True)
         form.addRow("", self.note)
-        self.device_combo = QComboBox(self)
-        self.device_combo.setEditable(True)
-        self.device_combo.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
-        self.device_combo.addItems(list(DEVICES))
+        self.device_combo = DeviceComboBox(self)
+        self.device_combo.setToolTip("Where the engine runs: auto picks a GPU when there is one")
         form.addRow("Device", self._row("engine.device", self.device_combo))
         self.precision_combo = QComboBox(self)
         for name in PRECISIONS:
@@ -208,4 +245,4 @@ class TilesSection(QGroupBox):
         )
 
 
-__all__ = ["EngineSection", "TilesSection"]
+__all__ = ["DeviceComboBox", "EngineSection", "TilesSection"]

@@ -7,6 +7,7 @@ Example::
     combo = SearchableComboBox(["ACEScg", "sRGB - Texture"], placeholder="by file type")
     combo.value()                            # the text, or None when blank
     path = PathField(mode="open", caption="Source frames")
+    guard_wheel(panel)                       # the wheel changes no field that lacks focus
 
 Everything here is plain Qt: no core imports, no torch/OIIO/OCIO.
 """
@@ -16,14 +17,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any, Literal
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QWheelEvent
 from PySide6.QtWidgets import (
+    QAbstractScrollArea,
+    QAbstractSpinBox,
+    QApplication,
     QComboBox,
     QCompleter,
     QFileDialog,
     QHBoxLayout,
     QLabel,
     QLineEdit,
+    QSlider,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -226,3 +232,69 @@ def fill_combo(combo: QComboBox, items: Sequence[tuple[str, Any]]) -> None:
     index = combo.findData(current)
     combo.setCurrentIndex(max(index, 0))
     combo.blockSignals(False)
+
+
+class WheelGuard(QObject):
+    """An event filter: a wheel over a field without focus scrolls what holds the field.
+
+    Turning the wheel to scroll a panel must not change the combo box or spin box that
+    happens to pass under the pointer (Qt's default does: a Device combo silently became
+    ``mps``). Click a field (or tab to it) first, then the wheel changes it. The scroll area
+    around the field scrolls as if the wheel were over its background.
+    """
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            event.type() == QEvent.Type.Wheel
+            and isinstance(watched, QWidget)
+            and isinstance(event, QWheelEvent)
+            and not watched.hasFocus()
+        ):
+            area = _scroll_area_around(watched)
+            if area is None:
+                event.ignore()  # Qt offers it to the parents
+            else:
+                _scroll(area, event)
+                event.accept()
+            return True
+        return super().eventFilter(watched, event)
+
+
+def _scroll_area_around(widget: QWidget) -> QAbstractScrollArea | None:
+    parent = widget.parentWidget()
+    while parent is not None and not isinstance(parent, QAbstractScrollArea):
+        parent = parent.parentWidget()
+    return parent
+
+
+def _scroll(area: QAbstractScrollArea, event: QWheelEvent) -> None:
+    """Scroll ``area`` vertically as its own wheel handling would (pixels from a touchpad,
+    else the application's lines per notch)."""
+    bar = area.verticalScrollBar()
+    if bar is None:
+        return
+    pixels = event.pixelDelta().y()
+    if pixels:
+        bar.setValue(bar.value() - pixels)
+        return
+    lines = event.angleDelta().y() / 120 * QApplication.wheelScrollLines()
+    bar.setValue(bar.value() - round(lines * bar.singleStep()))
+
+
+# Sliders, not scroll bars: a combo box's popup list must still scroll under the wheel.
+_WHEEL_FIELDS = (QComboBox, QAbstractSpinBox, QSlider)
+
+
+def guard_wheel(root: QWidget) -> WheelGuard:
+    """Make every combo box, spin box and slider under ``root`` ignore the wheel unless it
+    has focus (and take focus by click or tab, not by the wheel)."""
+    guard = root.findChild(WheelGuard, "wheelGuard")
+    if guard is None:
+        guard = WheelGuard(root)
+        guard.setObjectName("wheelGuard")
+    for kind in _WHEEL_FIELDS:
+        for field in root.findChildren(kind):
+            field.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+            field.removeEventFilter(guard)
+            field.installEventFilter(guard)
+    return guard

@@ -64,7 +64,8 @@ class OutputSection(QGroupBox):
         self.fps_edit = QLineEdit(self)
         self.fps_edit.setPlaceholderText("from the timing / source")
         form.addRow("Frame rate", self._row("output.fps", self.fps_edit))
-        self.vectors_check = QCheckBox("Write motion vectors (forward/backward, EXR)", self)
+        self.vectors_check = QCheckBox("Write motion vectors (EXR)", self)
+        self.vectors_check.setToolTip("Also write forward.u/v and backward.u/v (Nuke's layout)")
         form.addRow("", self._row("output.vectors", self.vectors_check))
 
         self.path.textChanged.connect(self._path_edited)

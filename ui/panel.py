@@ -16,8 +16,9 @@ The job comes from :meth:`vtinker_core.job.RenderJob.from_dict` and goes out thr
 message under that field and disables Render until it is fixed.
 
 The sections are widgets of their own (:mod:`~vtinker_ui.source_section`,
-:mod:`~vtinker_ui.timing_editor`, :mod:`~vtinker_ui.engine_section`,
-:mod:`~vtinker_ui.output_section`); the panel lays them out, gathers their fields into one job,
+:mod:`~vtinker_ui.timing_editor`, :mod:`~vtinker_ui.cuts_section`,
+:mod:`~vtinker_ui.engine_section`, :mod:`~vtinker_ui.output_section`), in one column or two
+(:mod:`~vtinker_ui.section_columns`); the panel lays them out, gathers their fields into one job,
 validates it and shows each problem next to its field. Their fields keep short names on the
 panel (``panel.input_path``, ``panel.engine_combo``, ...).
 
@@ -33,21 +34,13 @@ from fractions import Fraction
 from typing import Any
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import (
-    QCheckBox,
-    QFormLayout,
-    QGroupBox,
-    QLabel,
-    QLineEdit,
-    QPushButton,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtWidgets import QGroupBox, QPushButton, QVBoxLayout, QWidget
 
 from vtinker_core.errors import JobError
 from vtinker_core.job import JOB_VERSION, RenderJob
+from vtinker_ui.cuts_section import CutsSection
 from vtinker_ui.engine_section import EngineSection, TilesSection
-from vtinker_ui.fields import NOTE_STYLE, ErrorLabel, FieldRow
+from vtinker_ui.fields import ErrorLabel, FieldRow, guard_wheel
 from vtinker_ui.job_checks import (
     CLASSICAL_BYTES_PER_PIXEL,
     ENGINE_BYTES_PER_PIXEL,
@@ -55,17 +48,19 @@ from vtinker_ui.job_checks import (
     VTINKER_BYTES_PER_PIXEL,
     check_extras,
     check_sections,
-    cut_list,
-    optional_float,
     output_length_text,
 )
 from vtinker_ui.output_section import OutputSection
+from vtinker_ui.section_columns import SectionColumns
 from vtinker_ui.source_section import SOURCE_FILTER, ColourSection, SourceSection
-from vtinker_ui.timing_editor import TimingEditor, number_text
+from vtinker_ui.timing_editor import TimingEditor
 
 
 class SettingsPanel(QWidget):
     """Every setting of a render job, with its validation message next to each field.
+
+    Args:
+        columns: the sections in one column or two (``panel.sections.set_columns``).
 
     Signals:
         jobChanged(): a field changed (the job may now be valid or not).
@@ -79,7 +74,7 @@ class SettingsPanel(QWidget):
     sourceChanged = Signal()
     renderRequested = Signal(dict)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, parent: QWidget | None = None, *, columns: int = 1) -> None:
         super().__init__(parent)
         self.rows: dict[str, FieldRow] = {}
         self._job: RenderJob | None = None
@@ -91,15 +86,23 @@ class SettingsPanel(QWidget):
         self._source_size: tuple[int, int] | None = None
         self._source_error: str | None = None
         self._detected_cuts: tuple[int, ...] = ()
+        self._pair = False
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(self._source_group())
-        layout.addWidget(self._colour_group())
-        layout.addWidget(self._timing_group())
-        layout.addWidget(self._cuts_group())
-        layout.addWidget(self._engine_group())
-        layout.addWidget(self._tiles_group())
-        layout.addWidget(self._output_group())
+        self.sections = SectionColumns(
+            [
+                self._source_group(),
+                self._timing_group(),
+                self._output_group(),
+                self._colour_group(),
+                self._cuts_group(),
+                self._engine_group(),
+                self._tiles_group(),
+            ],
+            left=3,  # what a shot needs (source, timing, output) | how to compute it
+            columns=columns,
+        )
+        layout = self._layout = QVBoxLayout(self)
+        layout.addWidget(self.sections)
         self.general_error = ErrorLabel(self)
         layout.addWidget(self.general_error)
         self.render_button = QPushButton("Render", self)
@@ -111,7 +114,17 @@ class SettingsPanel(QWidget):
         self.render_button.clicked.connect(self._render_clicked)
         self._connect_fields()
         self.colour.load_colorspaces()
+        guard_wheel(self)
         self.validate()
+
+    def height_for_columns(self, columns: int) -> int:
+        """The height the panel needs with its sections in ``columns`` (1 or 2)."""
+        spacing = max(self._layout.spacing(), 0)
+        bottom = self.render_button.sizeHint().height() + spacing
+        if not self.general_error.isHidden():
+            bottom += self.general_error.sizeHint().height() + spacing
+        margins = self.contentsMargins()
+        return self.sections.height_for(columns) + bottom + margins.top() + margins.bottom()
 
     # ----------------------------------------------------------------------------- sections
 
@@ -144,24 +157,14 @@ class SettingsPanel(QWidget):
         column.addWidget(self.timing)
         return group
 
-    def _cuts_group(self) -> QGroupBox:
-        group = QGroupBox("Scene cuts", self)
-        form = QFormLayout(group)
-        self.detect_cuts_check = QCheckBox("Detect cuts (never interpolate across one)", group)
-        form.addRow("", self._row("cuts.detect", self.detect_cuts_check))
-        self.threshold_edit = QLineEdit(group)
-        self.threshold_edit.setPlaceholderText("0.3 (default)")
-        self.threshold_edit.setToolTip("Cut score above which a cut is reported, in (0, 1]")
-        form.addRow("Threshold", self._row("cuts.threshold", self.threshold_edit))
-        self.cut_list_edit = QLineEdit(group)
-        self.cut_list_edit.setPlaceholderText("source frames that start a shot, e.g. 1040, 1102")
-        form.addRow("Cuts", self._row("cuts.frames", self.cut_list_edit))
-        self.rows["cuts"] = self.rows["cuts.frames"]
-        self.detected_label = QLabel("", group)
-        self.detected_label.setStyleSheet(NOTE_STYLE)
-        self.detected_label.setWordWrap(True)
-        form.addRow("", self.detected_label)
-        return group
+    def _cuts_group(self) -> CutsSection:
+        self.cuts = CutsSection(self)
+        self.rows.update(self.cuts.rows)
+        self.detect_cuts_check = self.cuts.detect_check
+        self.threshold_edit = self.cuts.threshold_edit
+        self.cut_list_edit = self.cuts.list_edit
+        self.detected_label = self.cuts.detected_label
+        return self.cuts
 
     def _engine_group(self) -> EngineSection:
         self.engine = EngineSection(self)
@@ -197,15 +200,13 @@ class SettingsPanel(QWidget):
         return self.output
 
     def _connect_fields(self) -> None:
-        for edit in (self.threshold_edit, self.cut_list_edit):
-            edit.textChanged.connect(self._changed)
+        self.cuts.changed.connect(self._changed)
         self.source.changed.connect(self._changed)
         self.engine.changed.connect(self._changed)
         self.output.changed.connect(self._changed)
         self.colour.ocioChanged.connect(self._ocio_changed)
         self.colour.colorspacesLoaded.connect(self.output_colorspace.set_items)
         self.colour.changed.connect(self._changed)
-        self.detect_cuts_check.toggled.connect(self._changed)
         self.tiles.changed.connect(self._changed)
         self.timing.changed.connect(self._changed)
         self.source.changed.connect(self._source_edited)
@@ -222,6 +223,7 @@ class SettingsPanel(QWidget):
             self._source_size = None
             self._source_error = None
             self._detected_cuts = ()
+            self._pair = False
             self.sourceChanged.emit()
             self.validate()
 
@@ -244,6 +246,7 @@ class SettingsPanel(QWidget):
         fps: Fraction | None = None,
         size: tuple[int, int] | None = None,
         detected_cuts: Sequence[int] = (),
+        pair: bool = False,
     ) -> None:
         """What the opened source holds (the preview window tells after opening it).
 
@@ -252,19 +255,35 @@ class SettingsPanel(QWidget):
             fps: the source's frame rate, if it says.
             size: (height, width) of the frames.
             detected_cuts: cuts found by detection (shown, and used for the output length).
+            pair: two separate images are open (the preview's t slider, not a timing).
         """
         self._source_frames = tuple(frames) if frames is not None else None
         self._source_size = size
         self._source_error = None
         self._detected_cuts = tuple(detected_cuts)
+        self._pair = pair
         self.timing.set_source_fps_hint(fps)
-        if self._detected_cuts:
-            self.detected_label.setText(
-                "Detected: " + ", ".join(str(c) for c in self._detected_cuts)
-            )
-        else:
-            self.detected_label.setText("")
+        self.cuts.set_detected(self._detected_cuts)
         self.validate()
+
+    def begin_source(self, input_path: str, output_path: str) -> None:
+        """Another source is opened: the settings that belong to a source start afresh.
+
+        The range, the listed cuts, the output path (``output_path``) and the frame numbering
+        (``output.start``, ``timing.output_start``) described the previous source; the
+        timing, colour, engine and tiles are the user's way of working and stay.
+        """
+        self._loading = True
+        try:
+            self.input_path.setText(input_path)
+            self.frames_edit.setText("")
+            self.cut_list_edit.setText("")
+            self.output_path.setText(output_path)
+            self.output_start_edit.setText("")
+            self.timing.clear_output_start()
+        finally:
+            self._loading = False
+        self._source_edited()
 
     def set_source_error(self, message: str | None) -> None:
         """A problem opening the source (shown under the input path; blocks Render)."""
@@ -285,20 +304,12 @@ class SettingsPanel(QWidget):
         return data
 
     def _collect(self) -> tuple[dict[str, Any], list[JobError]]:
-        errors: list[JobError] = []
-
-        def attempt(setting: str, produce: Any, default: Any = None) -> Any:
-            try:
-                return produce()
-            except JobError as err:
-                errors.append(err if err.setting else JobError(err.message, setting=setting))
-                return default
-
-        threshold = attempt(
-            "cuts.threshold", lambda: optional_float(self.threshold_edit.text(), "cuts.threshold")
-        )
-        cut_frames = attempt("cuts.frames", lambda: cut_list(self.cut_list_edit.text()), [])
-        timing = attempt("timing", self.timing.timing_dict, {"mode": self.timing.mode()})
+        cuts, errors = self.cuts.cuts_dict()
+        try:
+            timing = self.timing.timing_dict()
+        except JobError as err:
+            errors.append(err if err.setting else JobError(err.message, setting="timing"))
+            timing = {"mode": self.timing.mode()}
         output, output_errors = self.output.output_dict()
         errors.extend(output_errors)
         data: dict[str, Any] = {
@@ -306,11 +317,7 @@ class SettingsPanel(QWidget):
             "input": {**self.source.input_dict(), "colorspace": self.input_colorspace.value()},
             "output": output,
             "timing": timing,
-            "cuts": {
-                "detect": self.detect_cuts_check.isChecked(),
-                "threshold": threshold,
-                "frames": cut_frames,
-            },
+            "cuts": cuts,
             "tiles": self.tiles.tiles_dict(),
             "engine": self.engine.engine_dict(),
             "ocio": self.ocio_path.text() or None,
@@ -336,7 +343,9 @@ class SettingsPanel(QWidget):
             )
         )
         length_text = "—"
-        if not any((e.setting or "").startswith("timing") for e in errors):
+        if self._pair:
+            length_text = "two images: the t slider picks the in-between"
+        elif not any((e.setting or "").startswith("timing") for e in errors):
             try:
                 length_text = output_length_text(data, self.source_frames(), self._detected_cuts)
             except JobError as err:
@@ -439,6 +448,7 @@ class SettingsPanel(QWidget):
         self._source_frames = None
         self._source_size = None
         self._source_error = None
+        self._pair = False
         self.sourceChanged.emit()
         self.validate()
 
@@ -455,11 +465,7 @@ class SettingsPanel(QWidget):
         if timing:
             self.timing.load(timing)
 
-        cuts = section("cuts")
-        self.detect_cuts_check.setChecked(bool(cuts.get("detect", False)))
-        threshold = cuts.get("threshold")
-        self.threshold_edit.setText("" if threshold is None else number_text(float(threshold)))
-        self.cut_list_edit.setText(", ".join(str(f) for f in cuts.get("frames") or []))
+        self.cuts.load(section("cuts"))
 
         self.tiles.load(section("tiles"))
         self.engine.load(section("engine"))

@@ -8,6 +8,8 @@ Example::
     prefs.recent_files()                            # newest first, at most MAX_RECENT
     prefs.set_last_job(panel.raw_dict())
     prefs.last_job()                                # the dict, or None
+    prefs.output_folder()                           # where new sources render (None: unset)
+    prefs.cache_limit_bytes()                       # the flipbook's RAM cap (2 GiB default)
 
 Tests give their own QSettings (an INI file under ``tmp_path``), so they never touch the
 user's settings.
@@ -23,6 +25,8 @@ from PySide6.QtCore import QByteArray, QSettings
 ORGANIZATION = "VTinker"
 APPLICATION = "Retime Preview"
 MAX_RECENT = 10
+#: The flipbook's RAM cache, bytes, until the user chooses (the machine may lower it).
+DEFAULT_CACHE_BYTES = 2 * 1024**3
 
 
 class Preferences:
@@ -92,6 +96,35 @@ class Preferences:
         self.settings.setValue("view/view", view or "")
         self.settings.setValue("view/exposure", float(exposure))
 
+    def proxy(self) -> int:
+        """The preview's proxy scale (0: auto, 1, 2, 4)."""
+        return self._int("view/proxy", 0)
+
+    def set_proxy(self, scale: int) -> None:
+        self.settings.setValue("view/proxy", int(scale))
+
+    # ----------------------------------------------------------------------------- output
+
+    def output_folder(self) -> str | None:
+        """The folder the user chose for renders (each source gets its own folder in it)."""
+        value = str(self.settings.value("output/folder", "") or "")
+        return value or None
+
+    def set_output_folder(self, folder: str | None) -> None:
+        self.settings.setValue("output/folder", folder or "")
+
+    # ------------------------------------------------------------------------------ cache
+
+    def cache_limit_bytes(self) -> int:
+        """The most RAM the flipbook cache may hold, bytes (see :mod:`vtinker_ui.frame_cache`
+        for the share of free memory that caps it further)."""
+        return max(self._int("cache/limit_bytes", DEFAULT_CACHE_BYTES), 0)
+
+    def set_cache_limit_bytes(self, limit: int) -> None:
+        self.settings.setValue("cache/limit_bytes", int(limit))
+
+    # ----------------------------------------------------------------------------- window
+
     def geometry(self) -> QByteArray | None:
         value = self.settings.value("window/geometry")
         return value if isinstance(value, QByteArray) else None
@@ -106,3 +139,9 @@ class Preferences:
 
     def sync(self) -> None:
         self.settings.sync()
+
+    def _int(self, key: str, default: int) -> int:
+        try:
+            return int(self.settings.value(key, default))  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            return default

@@ -10,26 +10,29 @@ Example::
     window.show()
 
 Layout: the viewer (OCIO display/view, exposure, A/B wipe, flow and occlusion views) with the
-timeline of output frames under it, the settings panel docked at the right, render progress,
-ETA and Cancel in the status bar. Errors appear in a red banner above the viewer and in the
-status bar; nothing fails silently.
+timeline of output frames under it, the settings panel docked at the right (in two columns
+when one would not fit the height), render progress, ETA, Cancel and the flipbook's RAM cache
+in the status bar. Errors appear in a red banner above the viewer and in the status bar;
+nothing fails silently.
+
+Opening another source resets what belonged to the previous one (range, cuts, output path,
+frame numbering; see :meth:`~vtinker_ui.panel.SettingsPanel.begin_source`) and shows its
+first in-between; the timing, engine, display, view and proxy are preferences and stay. A new
+source renders into its own folder under the user's output folder
+(:mod:`~vtinker_ui.output_folder`), never beside the plate unasked.
 """
 
 from __future__ import annotations
 
-import json
+import contextlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QDragEnterEvent, QDropEvent, QKeySequence
+from PySide6.QtGui import QCloseEvent
 from PySide6.QtWidgets import (
-    QDockWidget,
-    QFileDialog,
-    QMainWindow,
-    QMenu,
-    QScrollArea,
+    QLabel,
     QStyle,
     QToolButton,
     QVBoxLayout,
@@ -46,21 +49,28 @@ from vtinker_ui.compute import (
     session_key,
 )
 from vtinker_ui.controls import ErrorBanner, TransportBar, ViewControls
+from vtinker_ui.fields import guard_wheel
+from vtinker_ui.frame_cache import FrameCache, cache_limit, describe_cache
+from vtinker_ui.frame_display import FrameDisplay, pixel_readout
 from vtinker_ui.handoff import Handoff, HandoffSession, output_fps
-from vtinker_ui.panel import SOURCE_FILTER, SettingsPanel
-from vtinker_ui.playback import PlaybackController, transport_actions
+from vtinker_ui.output_folder import output_folder, suggest_output
+from vtinker_ui.panel import SettingsPanel
+from vtinker_ui.playback import PlaybackController
 from vtinker_ui.prefs import Preferences
 from vtinker_ui.render_flow import RenderFlow
 from vtinker_ui.render_status import RenderStatus
+from vtinker_ui.settings_dock import SettingsDock
 from vtinker_ui.timeline import Timeline
 from vtinker_ui.viewer import ImageViewer
+from vtinker_ui.window_files import FileActions
+from vtinker_ui.window_menus import build_menus
 from vtinker_ui.workers import PreviewWorker
 
 TITLE = "VTinker Retime Preview"
 _REFRESH_DELAY_MS = 120
 
 
-class PreviewWindow(QMainWindow):
+class PreviewWindow(FileActions):
     """The standalone preview window.
 
     Args:
@@ -93,6 +103,7 @@ class PreviewWindow(QMainWindow):
         self.handoff = HandoffSession(handoff) if handoff is not None else None
         self._pair_paths: tuple[str, str] | None = None
         self._session_key: tuple[Any, ...] | None = None
+        self._opened_paths: tuple[str, ...] = ()
         self._job: Any = None
         self._closing = False
 
@@ -100,7 +111,12 @@ class PreviewWindow(QMainWindow):
         self._build_ui()
         self._build_actions()
         self.playback = PlaybackController(
-            self.worker, self.timeline, self.transport, self.view_controls, self
+            self.worker,
+            self.timeline,
+            self.transport,
+            self.view_controls,
+            FrameCache(cache_limit(self.prefs.cache_limit_bytes())),
+            self,
         )
         self.render_flow = RenderFlow(
             self.render_status,
@@ -122,6 +138,8 @@ class PreviewWindow(QMainWindow):
         self._preferred_display = (view["display"], view["view"])
         self.view_controls.user_chose_view = bool(view["view"])
         self.view_controls.set_exposure(float(view["exposure"]))
+        with contextlib.suppress(ValueError):  # a scale this version does not offer
+            self.view_controls.set_proxy(self.prefs.proxy())
         geometry = self.prefs.geometry()
         if geometry is not None:
             self.restoreGeometry(geometry)
@@ -137,6 +155,7 @@ class PreviewWindow(QMainWindow):
             if last:
                 self.panel.load_job(last)
         self._update_recent_menu()
+        self._show_cache()
 
     # ------------------------------------------------------------------------------ build
 
@@ -157,98 +176,42 @@ class PreviewWindow(QMainWindow):
         self.setCentralWidget(central)
 
         self.panel = SettingsPanel()
-        scroll = QScrollArea(self)
-        scroll.setWidgetResizable(True)
-        scroll.setWidget(self.panel)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        bar = scroll.verticalScrollBar()
-        extra = bar.sizeHint().width() if bar is not None else 16
-        scroll.setMinimumWidth(max(self.panel.minimumSizeHint().width() + extra + 4, 380))
-        self.dock = QDockWidget("Settings", self)
-        self.dock.setObjectName("settingsDock")
-        self.dock.setWidget(scroll)
-        self.dock.setFeatures(
-            QDockWidget.DockWidgetFeature.DockWidgetMovable
-            | QDockWidget.DockWidgetFeature.DockWidgetFloatable
-        )
+        self.dock = SettingsDock(self.panel, self)
+        self.panel_scroll = self.dock.scroll_area
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.dock)
 
         self.render_status = RenderStatus(self)
+        self.cache_label = QLabel(self)
+        self.cache_label.setObjectName("cacheLabel")
+        self.cache_label.setToolTip(
+            "Computed frames kept in RAM for the flipbook (Space plays them at the output rate)"
+        )
+        self.statusBar().addPermanentWidget(self.cache_label)
         self.statusBar().addPermanentWidget(self.render_status)
         self.render_process = self.render_status.process
         self.render_label = self.render_status.label
         self.progress_bar = self.render_status.progress_bar
         self.cancel_button = self.render_status.cancel_button
-
-    def _action(
-        self, text: str, shortcut: str | QKeySequence.StandardKey | None, slot: Any
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
+        guard_wheel(self.view_controls)
 
     def _build_actions(self) -> None:
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        file_menu.addAction(self._action("&Open…", QKeySequence.StandardKey.Open, self.open_dialog))
-        file_menu.addAction(
-            self._action("Open Two &Images…", "Ctrl+Shift+O", self.open_pair_dialog)
-        )
-        self.recent_menu = QMenu("Open &Recent", self)
-        file_menu.addMenu(self.recent_menu)
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("&Load Job…", "Ctrl+J", self.load_job_dialog))
-        file_menu.addAction(
-            self._action("&Save Job…", QKeySequence.StandardKey.Save, self.save_job_dialog)
-        )
-        file_menu.addSeparator()
-        self.render_action = self._action("&Render", "Ctrl+R", lambda: self.start_render())
-        self.cancel_action = self._action("&Cancel Render", None, self.cancel_render)
-        self.cancel_action.setEnabled(False)
-        file_menu.addAction(self.render_action)
-        file_menu.addAction(self.cancel_action)
-        file_menu.addSeparator()
-        file_menu.addAction(self._action("&Quit", QKeySequence.StandardKey.Quit, self.close))
-
-        view_menu = menu.addMenu("&View")
-        view_menu.addAction(self._action("&Fit", "F", self.viewer.fit))
-        view_menu.addAction(self._action("100 %", "1", lambda: self.viewer.set_zoom(1.0)))
-        view_menu.addAction(
-            self._action("Zoom &In", "=", lambda: self.viewer.set_zoom(self.viewer.zoom() * 2))
-        )
-        view_menu.addAction(
-            self._action("Zoom &Out", "-", lambda: self.viewer.set_zoom(self.viewer.zoom() / 2))
-        )
-        view_menu.addSeparator()
-        for key, (mode, label) in zip(
-            ("Alt+1", "Alt+2", "Alt+3", "Alt+4"),
-            [(m, label) for m, label, _tip in _modes()],
-            strict=True,
-        ):
-            view_menu.addAction(
-                self._action(label, key, lambda _c=False, m=mode: self.view_controls.set_mode(m))
-            )
-        view_menu.addAction(self.dock.toggleViewAction())
-
-        play_menu = menu.addMenu("&Playback")
-        actions = transport_actions(
-            self, play=self.toggle_play, step=self.step, go_to_end=self.go_to_end
-        )
-        self.play_action, self.first_action = actions.play, actions.first
-        self.prev_action, self.next_action = actions.prev, actions.next
-        self.last_action = actions.last
-        for action in actions.menu_order():
-            play_menu.addAction(action)
-        self.transport = TransportBar(actions.bar_order())
+        actions = build_menus(self)
+        self.render_action, self.cancel_action = actions.render, actions.cancel
+        self.settings_action, self.recent_menu = actions.settings, actions.recent_menu
+        self.help_menu = actions.help_menu
+        transport = actions.transport
+        self.play_action, self.first_action = transport.play, transport.first
+        self.prev_action, self.next_action = transport.prev, transport.next
+        self.last_action = transport.last
+        self.transport = TransportBar(transport.bar_order())
         self._transport_holder.addWidget(self.transport)
         self.render_button = QToolButton(self.transport)
         self.render_button.setDefaultAction(self.render_action)
         self.render_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        self.render_action.setToolTip("Render the whole job to disk (Ctrl+R)")
         self.transport.layout().addWidget(self.render_button)
+        self.frame_display = FrameDisplay(
+            self.viewer, self.view_controls, self.transport.info_label
+        )
 
     def _connect(self) -> None:
         self.panel.jobChanged.connect(self._schedule_refresh)
@@ -256,6 +219,8 @@ class PreviewWindow(QMainWindow):
         self.worker.sourceOpened.connect(self._on_source_opened)
         self.worker.sourceFailed.connect(self._on_source_failed)
         self.worker.frameReady.connect(self._on_frame_ready)
+        self.playback.frameFromCache.connect(self._on_frame_ready)
+        self.playback.cacheChanged.connect(self._show_cache)
         self.worker.frameFailed.connect(self._on_frame_failed)
         self.worker.busyChanged.connect(self.viewer.set_busy)
         self.timeline.frameChanged.connect(self.set_frame)
@@ -287,81 +252,10 @@ class PreviewWindow(QMainWindow):
         self._update_recent_menu()
         self._session_key = None
         self.banner.clear_error()
-        if self.panel.input_path.text() == items[0]:
-            self.refresh()
-        else:
-            self.panel.input_path.setText(items[0])
-            if not self.panel.output_path.text():
-                self.panel.output_path.setText(_suggest_output(items[0]))
-            self.refresh()
-
-    def open_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(
-            self, "Open a sequence frame, a video, or two images", "", SOURCE_FILTER
-        )
-        if paths:
-            self.open_paths(paths[:2])
-
-    def open_pair_dialog(self) -> None:
-        paths, _ = QFileDialog.getOpenFileNames(self, "Open two images", "", SOURCE_FILTER)
-        if len(paths) == 2:
-            self.open_paths(paths)
-        elif paths:
-            self.show_error("choose exactly two images")
-
-    def load_job_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Load a job", "", "Jobs (*.json)")
-        if path:
-            self.load_job_file(path)
-
-    def save_job_dialog(self) -> None:
-        path, _ = QFileDialog.getSaveFileName(self, "Save the job", "job.json", "Jobs (*.json)")
-        if path:
-            self.save_job_file(path)
-
-    def load_job_file(self, path: str | Path) -> None:
-        """Fill the panel from a job file (problems are shown next to their fields)."""
-        try:
-            data = json.loads(Path(path).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as err:
-            self.show_error(f"cannot load the job '{path}': {err}")
-            return
-        if not isinstance(data, dict):
-            self.show_error(f"'{path}' is not a job (a JSON object)")
-            return
-        self._pair_paths = None
-        self.panel.load_job(data)
-        self.statusBar().showMessage(f"Loaded {path}", 5000)
-
-    def save_job_file(self, path: str | Path) -> bool:
-        """Write the panel's job (validated) to ``path``."""
-        try:
-            from vtinker_core.job import RenderJob, write_job
-
-            write_job(RenderJob.from_dict(self.panel.job_dict()), path)
-        except (JobError, OSError) as err:
-            self.show_error(f"cannot save the job: {err}")
-            return False
-        self.statusBar().showMessage(f"Saved {path}", 5000)
-        return True
-
-    def _update_recent_menu(self) -> None:
-        self.recent_menu.clear()
-        entries = self.prefs.recent_files()
-        for entry in entries:
-            label = "  +  ".join(Path(p).name for p in entry)
-            action = self.recent_menu.addAction(label)
-            action.setToolTip("\n".join(entry))
-            action.triggered.connect(lambda _c=False, e=entry: self.open_paths(e))
-        if not entries:
-            self.recent_menu.addAction("(none)").setEnabled(False)
-        else:
-            self.recent_menu.addSeparator()
-            self.recent_menu.addAction("Clear", self._clear_recent)
-
-    def _clear_recent(self) -> None:
-        self.prefs.clear_recent()
-        self._update_recent_menu()
+        if self.panel.input_path.text() != items[0]:
+            folder = output_folder(self.prefs.output_folder())
+            self.panel.begin_source(items[0], suggest_output(items[0], folder))
+        self.refresh()
 
     # ---------------------------------------------------------------------------- refresh
 
@@ -399,8 +293,9 @@ class PreviewWindow(QMainWindow):
         self.timeline.setVisible(not spec.is_pair)
         if key != self._session_key:
             self._session_key = key
-            self.playback.info = None
-            self.timeline.clear_cached()
+            self.playback.reopen(first_look=spec.paths != self._opened_paths)
+            self._opened_paths = spec.paths
+            self.playback.set_cache_limit(cache_limit(self.prefs.cache_limit_bytes()))
             self.statusBar().showMessage(f"Opening {' + '.join(spec.paths)} …")
             self.worker.open(job, spec)
             return
@@ -414,6 +309,7 @@ class PreviewWindow(QMainWindow):
             fps=info.fps,
             size=(info.height, info.width),
             detected_cuts=info.detected_cuts,
+            pair=info.kind == "pair",
         )
         display, view = self._preferred_display
         if not self.view_controls.user_chose_view:
@@ -503,9 +399,21 @@ class PreviewWindow(QMainWindow):
     def _on_frame_ready(self, result: FrameResult) -> None:
         self.playback.result = result
         self._show_result()
-        if self.playback.info is not None and not self.playback.is_pair():
-            self.timeline.mark_cached(result.sample.output_frame)
         self.frameShown.emit(result)
+
+    def _show_cache(self) -> None:
+        self.cache_label.setText(describe_cache(self.playback.cache))
+
+    def set_cache_limit(self, max_bytes: int) -> None:
+        """Let the flipbook keep up to ``max_bytes`` of frames (remembered; the machine's
+        free memory may lower it, see :func:`~vtinker_ui.frame_cache.cache_limit`)."""
+        self.prefs.set_cache_limit_bytes(max_bytes)
+        cache = self.playback.cache
+        self.playback.set_cache_limit(cache_limit(max_bytes, cached=cache.nbytes))
+
+    def clear_cache(self) -> None:
+        """Forget the computed frames (the one on show stays on show)."""
+        self.playback.clear_cache()
 
     def _on_frame_failed(self, _ticket: int, message: str) -> None:
         self.show_error(f"preview: {message}")
@@ -514,42 +422,7 @@ class PreviewWindow(QMainWindow):
         return self.playback.result
 
     def _show_result(self) -> None:
-        result = self.playback.result
-        if result is None:
-            return
-        sample = result.sample
-        mode = self.view_controls.mode()
-        what = (
-            "copy" if sample.is_copy else f"t {sample.t:.3f} of {sample.frame_a}→{sample.frame_b}"
-        )
-        if sample.is_hold:
-            what = f"hold at the cut before {sample.hold_cut}"
-        head = (
-            f"t {sample.position:.3f}"
-            if self.playback.is_pair()
-            else f"output {sample.output_frame} · source {sample.position:g} ({what})"
-        )
-        image = result.image
-        self.viewer.set_wipe(mode == "wipe")
-        if mode == "flow" and result.flow is not None:
-            image, head = result.flow, f"{head} · flow (hue: direction, saturation: speed)"
-        elif mode == "occlusion" and result.occlusion is not None:
-            image, head = result.occlusion, f"{head} · occlusion (red)"
-        self.viewer.set_image(image, f"A: output {sample.position:g}")
-        if mode == "wipe" and result.reference is not None:
-            self.viewer.set_reference(result.reference, f"B: source {result.reference_frame}")
-        self.viewer.set_caption(head)
-        self.transport.info_label.setText(f"computed in {result.seconds * 1000:.0f} ms")
-
-    def _needs_recompute(self, mode: str) -> bool:
-        result = self.playback.result
-        if result is None:
-            return False
-        return {
-            "wipe": result.reference is None,
-            "flow": result.flow is None,
-            "occlusion": result.occlusion is None,
-        }.get(mode, False)
+        self.frame_display.show(self.playback.result, pair=self.playback.is_pair())
 
     def _display_changed(self) -> None:
         settings = self.view_controls.display_settings()
@@ -558,21 +431,16 @@ class PreviewWindow(QMainWindow):
         self.request_frame()
 
     def _mode_changed(self, mode: str) -> None:
-        if self._needs_recompute(mode):
+        if self.frame_display.needs_recompute(self.playback.result, mode):
             self.request_frame()
         self._show_result()
 
     def _pixel_hovered(self, x: int, y: int) -> None:
-        result = self.playback.result
-        if result is None or x < 0 or y < 0:
-            return
-        height, width = result.pixels.shape[:2]
-        if x >= width or y >= height:
-            return
-        r, g, b = (float(v) for v in result.pixels[y, x, :3])
-        info = self.playback.info
-        space = info.input_colorspace if info is not None else ""
-        self.statusBar().showMessage(f"x {x}  y {y}   R {r:.4f}  G {g:.4f}  B {b:.4f}   ({space})")
+        result, info = self.playback.result, self.playback.info
+        if result is not None and info is not None:
+            line = pixel_readout(result, info.input_colorspace, x, y)
+            if line:
+                self.statusBar().showMessage(line)
 
     # ----------------------------------------------------------------------------- render
     # The render flow lives in RenderFlow; these keep the window's API.
@@ -593,18 +461,6 @@ class PreviewWindow(QMainWindow):
         self.statusBar().showMessage(message, 15000)
         self.errorShown.emit(message)
 
-    # ------------------------------------------------------------------------ drag & drop
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = [u.toLocalFile() for u in event.mimeData().urls() if u.isLocalFile()]
-        if paths:
-            self.open_paths(paths[:2])
-            event.acceptProposedAction()
-
     # ------------------------------------------------------------------------------ close
 
     def closeEvent(self, event: QCloseEvent) -> None:
@@ -618,6 +474,7 @@ class PreviewWindow(QMainWindow):
             self.prefs.set_view_settings(settings.display, settings.view, settings.exposure)
         else:  # a view picked automatically for this source is not a preference
             self.prefs.set_view_settings(None, None, settings.exposure)
+        self.prefs.set_proxy(self.view_controls.proxy())
         self.prefs.set_last_job(self.panel.raw_dict())
         self.prefs.set_window(self.saveGeometry(), self.saveState())
         self.prefs.sync()
@@ -627,16 +484,3 @@ class PreviewWindow(QMainWindow):
             except VTinkerError as err:
                 print(f"vtinker-preview: {err}")
         super().closeEvent(event)
-
-
-def _modes() -> list[tuple[str, str, str]]:
-    from vtinker_ui.controls import VIEW_MODES
-
-    return list(VIEW_MODES)
-
-
-def _suggest_output(path: str) -> str:
-    """A sensible output pattern beside the input: ``<folder>/retime/<name>.####.exr``."""
-    source = Path(path)
-    stem = source.name.split(".")[0].split("#")[0].rstrip("._-") or "retime"
-    return str(source.parent / "retime" / f"{stem}.####.exr")

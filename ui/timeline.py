@@ -10,7 +10,7 @@ Example::
 Every output frame gets a slot. A slot whose frame is a source frame copied as it is gets a
 tall bright tick (these are the frames the retime passes through), an in-between a short tick,
 a hold forced by a scene cut an orange tick; a cut is a red line where the source position
-crosses it. Frames already computed by the preview get a thin green bar.
+crosses it. Frames computed and kept in the flipbook's RAM cache get a thin green bar.
 """
 
 from __future__ import annotations
@@ -96,13 +96,15 @@ class Timeline(QWidget):
             self._current = frame
             self.update()
 
-    def mark_cached(self, frame: int) -> None:
-        self._cached.add(frame)
-        self.update()
+    def set_cached(self, frames: Iterable[int]) -> None:
+        """Mark these output frames as computed (in the flipbook's cache); others unmarked."""
+        cached = set(frames)
+        if cached != self._cached:
+            self._cached = cached
+            self.update()
 
-    def clear_cached(self) -> None:
-        self._cached.clear()
-        self.update()
+    def cached(self) -> set[int]:
+        return set(self._cached)
 
     # ----------------------------------------------------------------------------- mouse
 

@@ -51,6 +51,8 @@ TIMING_MODES: tuple[tuple[str, str], ...] = (
 )
 #: Frame rates offered in the fps fields (any other rate may be typed).
 COMMON_RATES = ("23.976", "24", "25", "29.97", "30", "47.952", "48", "50", "59.94", "60", "120")
+#: The speed a new panel starts at: half speed, so the first look shows in-betweens.
+DEFAULT_SPEED_PERCENT = "50"
 #: Modes that take ``timing.output_start``.
 _START_MODES = ("speed", "fps", "multiply")
 
@@ -122,6 +124,9 @@ class TimingEditor(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._source_fps_hint: str | None = None
+        # timing.output_start has no field (output.start numbers the frames); a job's value
+        # is kept as it came, so loading and saving a job gives it back unchanged.
+        self._output_start: Any = None
         self.rows: dict[str, FieldRow] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -143,14 +148,6 @@ class TimingEditor(QWidget):
 
         bottom = QFormLayout()
         bottom.setContentsMargins(0, 0, 0, 0)
-        self.output_start_edit = QLineEdit(self)
-        self.output_start_edit.setPlaceholderText("first source frame")
-        self.output_start_edit.setToolTip(
-            "The output frame the timing starts at (timing.output_start); blank: the first "
-            "source frame"
-        )
-        self._start_label = QLabel("Timing start", self)
-        bottom.addRow(self._start_label, self._row("timing.output_start", self.output_start_edit))
         self.length_label = QLabel("—", self)
         self.length_label.setObjectName("outputLength")
         self.length_label.setWordWrap(True)
@@ -158,11 +155,7 @@ class TimingEditor(QWidget):
         layout.addLayout(bottom)
 
         self.mode_combo.currentIndexChanged.connect(self._mode_changed)
-        for edit in (
-            self.speed_edit,
-            self.fill_edit,
-            self.output_start_edit,
-        ):
+        for edit in (self.speed_edit, self.fill_edit):
             edit.textChanged.connect(self.changed)
         self.centre_check.toggled.connect(self.changed)
         self.source_fps_combo.editTextChanged.connect(self.changed)
@@ -183,7 +176,7 @@ class TimingEditor(QWidget):
         page = QWidget(self)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        self.speed_edit = QLineEdit("100", page)
+        self.speed_edit = QLineEdit(DEFAULT_SPEED_PERCENT, page)
         self.speed_edit.setToolTip("Output speed in percent: 50 plays at half speed (2× longer)")
         unit = QLabel("%", page)
         form.addRow("Speed", self._row("timing.speed", self.speed_edit, unit))
@@ -342,9 +335,7 @@ class TimingEditor(QWidget):
         mode = self.mode()
         data: dict[str, Any] = {"mode": mode}
         if mode in _START_MODES:
-            data["output_start"] = optional_int(
-                self.output_start_edit.text(), "timing.output_start", "the timing start"
-            )
+            data["output_start"] = self._output_start
         if mode == "speed":
             data["speed"] = speed_from_percent(self.speed_edit.text())
             data["centre_samples"] = self.centre_check.isChecked()
@@ -385,7 +376,7 @@ class TimingEditor(QWidget):
         mode = str(data.get("mode") or "speed")
         set_combo_data(self.mode_combo, mode)
         start = data.get("output_start")
-        self.output_start_edit.setText("" if start is None else str(start))
+        self._output_start = start  # validated with the rest of the timing
         if "speed" in data and data["speed"] is not None:
             self.speed_edit.setText(percent_text(float(data["speed"])))
         if "centre_samples" in data:
@@ -424,7 +415,14 @@ class TimingEditor(QWidget):
                 page.setSizePolicy(QSizePolicy.Policy.Preferred, policy)
         self.stack.setCurrentIndex(index)
         self.stack.adjustSize()
-        uses_start = mode in _START_MODES
-        self._start_label.setVisible(uses_start)
-        self.rows["timing.output_start"].setVisible(uses_start)
         self.changed.emit()
+
+    def output_start(self) -> Any:
+        """The job's ``timing.output_start`` as loaded (no field edits it; None: unset)."""
+        return self._output_start
+
+    def clear_output_start(self) -> None:
+        """Forget a loaded ``timing.output_start`` (it numbered another source's frames)."""
+        if self._output_start is not None:
+            self._output_start = None
+            self.changed.emit()

@@ -9,9 +9,9 @@ Example::
     viewer.fit()                                  # F
     viewer.set_zoom(1.0)                          # 1: 100 %
 
-Mouse and keys (the habits of players and compositing viewers): the wheel zooms around the
-cursor, middle-drag or space-drag pans, space tapped without a drag asks to play or stop
-(:attr:`ImageViewer.playToggleRequested`).
+Mouse and keys (the habits of players and compositing viewers, listed in
+:data:`VIEWER_GESTURES`): the wheel zooms around the cursor, middle-drag or space-drag pans,
+space tapped without a drag asks to play or stop (:attr:`ImageViewer.playToggleRequested`).
 """
 
 from __future__ import annotations
@@ -38,6 +38,14 @@ MAX_ZOOM = 64.0
 #: Zoom factor per wheel notch (120 eighths of a degree).
 WHEEL_STEP = 1.25
 _BACKGROUND = QColor(38, 38, 40)
+#: What the mouse and keys do in the viewer, as (gesture, effect); Help > Keyboard Shortcuts
+#: lists these with the window's own shortcuts.
+VIEWER_GESTURES: tuple[tuple[str, str], ...] = (
+    ("Wheel", "zoom about the cursor"),
+    ("Middle-drag, or hold Space and drag", "pan"),
+    ("Space, tapped", "play / stop"),
+    ("Drag, in the A/B wipe", "move the wipe line"),
+)
 
 
 def qimage_from_rgb(rgb: NDArray[np.uint8]) -> QImage:

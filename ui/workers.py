@@ -5,6 +5,7 @@ Example::
     worker = PreviewWorker()
     worker.sourceOpened.connect(on_opened)        # (ticket, SourceInfo)
     worker.frameReady.connect(on_frame)           # FrameResult, only for the newest request
+    worker.frameComputed.connect(keep)            # every computed frame, newest or not
     worker.open(job, SourceSpec(("shot.####.exr",)))
     worker.request(sample, DisplaySettings())     # scrubbing sends many; stale ones are dropped
     worker.shutdown()                             # before the window goes
@@ -12,8 +13,9 @@ Example::
 Requests run one at a time on a private thread pool of one thread, so the engine and its
 caches are never used from two threads. Every request gets a ticket; a queued request that a
 newer one has superseded is skipped without running, and the result of a running one that has
-been superseded is dropped on arrival (its signal never fires). The UI thread only posts
-requests and receives results, so it never waits on the engine.
+been superseded is not shown on arrival (``frameReady`` does not fire; ``frameComputed``
+does, so a cache may keep it). The UI thread only posts requests and receives results, so it
+never waits on the engine.
 """
 
 from __future__ import annotations
@@ -51,6 +53,8 @@ class PreviewWorker(QObject):
         sourceOpened(int, object): ticket, :class:`~vtinker_ui.compute.SourceInfo`.
         sourceFailed(int, str, str): ticket, message, setting.
         frameReady(object): a :class:`~vtinker_ui.compute.FrameResult` of the newest request.
+        frameComputed(object, object, object): every computed result, with the
+            :class:`~vtinker_ui.compute.DisplaySettings` and the views it was asked with.
         frameFailed(int, str): ticket, message.
         busyChanged(bool): work is queued or running.
     """
@@ -58,6 +62,7 @@ class PreviewWorker(QObject):
     sourceOpened = Signal(int, object)
     sourceFailed = Signal(int, str, str)
     frameReady = Signal(object)
+    frameComputed = Signal(object, object, object)
     frameFailed = Signal(int, str)
     busyChanged = Signal(bool)
     # Internal: results travel from the pool thread to the UI thread through these, so the
@@ -78,6 +83,8 @@ class PreviewWorker(QObject):
         self._lock = threading.Lock()
         self._session: PreviewSession | None = None
         self._closed = False
+        # What each frame request asked for (UI thread only), until its result arrives.
+        self._asked: dict[int, tuple[DisplaySettings, tuple[str, ...]]] = {}
         self._opened.connect(self._on_opened)
         self._open_failed.connect(self._on_open_failed)
         self._computed.connect(self._on_computed)
@@ -90,6 +97,7 @@ class PreviewWorker(QObject):
         ticket = next(self._tickets)
         self._latest_open = ticket
         self._latest_frame = 0  # frames asked for the old source are stale now
+        self._asked.clear()
         self._submit(lambda: self._run_open(ticket, job, spec))
         return ticket
 
@@ -97,8 +105,14 @@ class PreviewWorker(QObject):
         """Compute ``sample`` (superseding any earlier frame request); returns the ticket."""
         ticket = next(self._tickets)
         self._latest_frame = ticket
+        self._asked[ticket] = (display, tuple(views))
         self._submit(lambda: self._run_frame(ticket, sample, display, tuple(views)))
         return ticket
+
+    def supersede(self) -> None:
+        """Nothing asked for so far is to be shown any more (a cached frame is shown
+        instead); what is computing still arrives through ``frameComputed``."""
+        self._latest_frame = next(self._tickets)
 
     def is_busy(self) -> bool:
         return self._pending > 0
@@ -192,7 +206,14 @@ class PreviewWorker(QObject):
     @Slot(object)
     def _on_computed(self, result: FrameResult | None) -> None:
         self._done_one()
-        if result is not None and result.ticket == self._latest_frame:
+        if result is None:
+            return
+        asked = self._asked.pop(result.ticket, None)
+        for ticket in [t for t in self._asked if t < result.ticket]:
+            del self._asked[ticket]  # skipped requests: they never arrive
+        if asked is not None:
+            self.frameComputed.emit(result, *asked)
+        if result.ticket == self._latest_frame:
             self.frameReady.emit(result)
 
     @Slot(int, str)
