@@ -167,7 +167,7 @@ def test_save_job_then_render_the_job_file(tmp_path: Path) -> None:
         == 0
     )
     job = json.loads(job_path.read_text())
-    assert job["timing"] == {"mode": "multiply", "multiplier": 3, "output_start": None}
+    assert job["timing"] == {"mode": "multiply", "multiplier": 3}
     assert not out.parent.exists()
     assert main(["render", "--job", str(job_path), "--progress", "none"]) == 0
     assert len(list(out.parent.glob("r.*.exr"))) == 7

@@ -235,7 +235,7 @@ def test_unknown_colorspace_suggests_the_closest(aces: ColorPipeline) -> None:
     err = caught.value
     assert err.suggestions[0] == "ACEScg"
     assert "ACES - ACEScg" not in err.suggestions  # one label per colourspace
-    assert err.setting == "input_colorspace"
+    assert err.setting == "input_colorspace"  # the caller names its own setting
     assert "'ACEScgg'" in str(err) and "'ACEScg'" in str(err)
     with pytest.raises(ColorConfigError) as caught:
         aces.resolve_colorspace("no such thing at all")
@@ -280,7 +280,7 @@ def test_bare_config_log_fallback_and_no_srgb_error() -> None:
     assert bare.default_colorspace("scan.dpx") == "filmlog"  # no role: the log-encoded space
     with pytest.raises(ColorConfigError, match="sRGB") as caught:
         bare.default_colorspace("ref.png")
-    assert caught.value.setting == "input_colorspace"
+    assert caught.value.setting == "input.colorspace"
 
 
 # -------------------------------------------------------------------------- config loading

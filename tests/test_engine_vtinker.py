@@ -117,7 +117,7 @@ def test_precision_the_device_cannot_run(checkpoint: Path, monkeypatch) -> None:
     monkeypatch.setattr(inference, "_dtype_works", lambda device, dtype: False)
     with pytest.raises(DeviceError, match="'float16' is not supported on device 'cpu'") as info:
         VTinkerEngine(checkpoint, precision="float16")
-    assert info.value.setting == "precision"
+    assert info.value.setting == "engine.precision"
 
 
 def test_allocator_tuning_applies_in_its_own_process() -> None:

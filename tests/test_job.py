@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from vtinker_core.errors import JobError
-from vtinker_core.job import RenderJob, read_job, write_job
+from vtinker_core.job import RenderJob, TileSettings, read_job, write_job
 
 
 def _job(**overrides: object) -> dict:
@@ -79,7 +79,47 @@ def test_job_files_round_trip_and_name_themselves_in_errors(tmp_path: Path) -> N
     with pytest.raises(JobError, match=r"job\.json.*not valid JSON"):
         read_job(path)
     path.write_text(json.dumps(_job(engine={"name": "magic"})), encoding="utf-8")
-    with pytest.raises(JobError, match=r"job\.json: engine\.name 'magic'"):
+    with pytest.raises(JobError, match=r"job\.json: engine\.name: 'magic'"):
         read_job(path)
     with pytest.raises(JobError, match="cannot read job file"):
         read_job(tmp_path / "missing.json")
+
+
+# --- tile settings --------------------------------------------------------------------------------
+
+
+def test_tile_settings_round_trip_and_defaults():
+    assert TileSettings().to_dict() == {"size": "auto", "overlap": 64}
+    settings = TileSettings.from_dict({"size": 1024, "overlap": 32})
+    assert settings == TileSettings(1024, 32)
+    assert TileSettings.from_dict(settings.to_dict()) == settings
+    assert TileSettings.from_dict({}) == TileSettings()
+    assert TileSettings.from_dict({"size": "AUTO"}).size is None
+    assert TileSettings.from_dict({"size": None, "overlap": "16"}) == TileSettings(None, 16)
+    assert TileSettings.from_dict({"size": "512"}).size == 512
+
+
+@pytest.mark.parametrize(
+    ("data", "setting"),
+    [
+        ({"size": 32}, "tiles.size"),
+        ({"size": 512.5}, "tiles.size"),
+        ({"size": True}, "tiles.size"),
+        ({"size": "big"}, "tiles.size"),
+        ({"overlap": -1}, "tiles.overlap"),
+        ({"size": 128, "overlap": 64}, "tiles.overlap"),
+        ({"size": 64, "overlap": 40}, "tiles.overlap"),
+        ({"overlap": 1.5}, "tiles.overlap"),
+        ({"sise": 64}, "tiles.sise"),
+    ],
+)
+def test_tile_settings_reject_bad_values_naming_the_setting(data, setting):
+    with pytest.raises(JobError) as info:
+        TileSettings.from_dict(data)
+    assert info.value.setting == setting
+
+
+def test_tile_settings_reject_non_mapping():
+    with pytest.raises(JobError) as info:
+        TileSettings.from_dict([1024])  # type: ignore[arg-type]
+    assert info.value.setting == "tiles"

@@ -54,7 +54,7 @@ def test_free_memory_without_cuda_is_a_device_error():
         pytest.skip("this machine has CUDA")
     with pytest.raises(DeviceError) as info:
         free_memory_bytes("cuda:0")
-    assert info.value.setting == "device"
+    assert info.value.setting == "engine.device"
 
 
 @pytest.mark.needs_cuda

@@ -151,7 +151,7 @@ with open(sys.argv[2], encoding="utf-8") as handle:
 with open({seen!r}, "w", encoding="utf-8") as handle:
     json.dump(handoff, handle)
 job = handoff["job"]
-job["timing"] = {{"mode": "speed", "speed": 0.5, "centre_samples": False, "output_start": None}}
+job["timing"] = {{"mode": "speed", "speed": 0.5, "centre_samples": False}}
 job["engine"]["name"] = "blend"
 job_path = os.path.join(os.path.dirname(sys.argv[2]), "window-job.json")
 with open(job_path, "w", encoding="utf-8") as handle:

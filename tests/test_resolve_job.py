@@ -57,7 +57,6 @@ def test_same_rate_clip_gives_a_valid_speed_100_job(tmp_path: Path) -> None:
         "mode": "speed",
         "speed": 1.0,
         "centre_samples": False,
-        "output_start": None,
     }
     out = job["output"]
     folder = tmp_path / "plates" / "vtinker" / "shot_vtinker_v001"
@@ -74,7 +73,6 @@ def test_mixed_rate_clip_gives_a_conversion_to_the_timeline_rate(tmp_path: Path)
         "mode": "fps",
         "source_fps": "25",
         "output_fps": "24000/1001",
-        "output_start": None,
     }
     assert job["output"]["fps"] == "24000/1001"
     assert job["engine"]["name"] == "auto"

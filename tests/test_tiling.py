@@ -12,10 +12,9 @@ import pytest
 
 from vtinker_core import tiling
 from vtinker_core.engines.base import Region
-from vtinker_core.errors import EngineError, JobError
+from vtinker_core.errors import EngineError
 from vtinker_core.tiling import (
     Tile,
-    TileSettings,
     auto_tile_size,
     estimate_memory,
     feather_weights,
@@ -217,52 +216,6 @@ def test_synthesize_tiled_checks_shapes_and_coverage():
         synthesize_tiled(lambda r: np.zeros((r.height, r.width, 3), np.float32), 16, 16, 3, tiles)
     with pytest.raises(ValueError):
         synthesize_tiled(lambda r: np.zeros((1, 1, 1), np.float32), 1, 1, 1, [])
-
-
-# --- settings --------------------------------------------------------------------------------
-
-
-def test_tile_settings_round_trip_and_defaults():
-    assert TileSettings().to_dict() == {"size": "auto", "overlap": 64}
-    settings = TileSettings.from_dict({"size": 1024, "overlap": 32})
-    assert settings == TileSettings(1024, 32)
-    assert TileSettings.from_dict(settings.to_dict()) == settings
-    assert TileSettings.from_dict({}) == TileSettings()
-    assert TileSettings.from_dict({"size": "AUTO"}).size is None
-    assert TileSettings.from_dict({"size": None, "overlap": "16"}) == TileSettings(None, 16)
-    assert TileSettings.from_dict({"size": "512"}).size == 512
-
-
-@pytest.mark.parametrize(
-    ("data", "setting"),
-    [
-        ({"size": 32}, "tiles.size"),
-        ({"size": 512.5}, "tiles.size"),
-        ({"size": True}, "tiles.size"),
-        ({"size": "big"}, "tiles.size"),
-        ({"overlap": -1}, "tiles.overlap"),
-        ({"size": 128, "overlap": 64}, "tiles.overlap"),
-        ({"size": 64, "overlap": 40}, "tiles.overlap"),
-        ({"overlap": 1.5}, "tiles.overlap"),
-        ({"sise": 64}, "tiles.sise"),
-    ],
-)
-def test_tile_settings_reject_bad_values_naming_the_setting(data, setting):
-    with pytest.raises(JobError) as info:
-        TileSettings.from_dict(data)
-    assert info.value.setting == setting
-
-
-def test_tile_settings_reject_non_mapping():
-    with pytest.raises(JobError) as info:
-        TileSettings.from_dict([1024])  # type: ignore[arg-type]
-    assert info.value.setting == "tiles"
-
-
-def test_resolve_size_uses_user_size_or_free_memory(monkeypatch):
-    monkeypatch.setattr(tiling, "free_memory_bytes", lambda device="cpu": 10**12)
-    assert TileSettings(512, 32).resolve_size(4320, 8192, 3000.0) == 512
-    assert TileSettings(None, 32).resolve_size(1080, 1920, 3000.0) is None
 
 
 # --- automatic tile size ---------------------------------------------------------------------

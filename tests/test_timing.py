@@ -8,9 +8,9 @@ from fractions import Fraction
 import pytest
 
 from vtinker_core.errors import JobError
+from vtinker_core.job import TimingSpec
 from vtinker_core.timing import (
     Sample,
-    TimingSpec,
     build_timing,
     evaluate_curve,
     parse_fps,
@@ -111,12 +111,6 @@ def test_centre_samples_at_other_speeds() -> None:
     assert positions(retime_speed(range(1, 6), 2, centre_samples=True)) == [1, 3, 5]
     # A single source frame still gives one output, clamped to it.
     assert positions(retime_speed([7], 0.5, centre_samples=True)) == [7.0]
-
-
-def test_output_start_renumbers_outputs() -> None:
-    samples = retime_speed(range(1001, 1004), 0.5, output_start=1)
-    assert [s.output_frame for s in samples] == [1, 2, 3, 4, 5]
-    assert positions(samples) == [1001, 1001.5, 1002, 1002.5, 1003]
 
 
 # --------------------------------------------------------------------------- fps
@@ -304,15 +298,13 @@ def test_fill_single_bad_frame_and_bad_ends_hold() -> None:
         (lambda: retime_fill(range(1, 5), [0, 2]), "timing.fill_frames"),
         (lambda: retime_fill(range(1, 5), []), "timing.fill_frames"),
         (lambda: retime_fill(range(1, 3), [1, 2]), "timing.fill_frames"),
-        (lambda: retime_speed(range(1, 5), 1, output_start=1.5), "timing.output_start"),  # type: ignore[arg-type]
         (lambda: retime_speed([], 1), "frames"),
-        (lambda: TimingSpec(mode="warp"), "timing.mode"),  # type: ignore[arg-type]
-        (lambda: TimingSpec(mode="speed", speed=0), "timing.speed"),
-        (lambda: TimingSpec(mode="fps", source_fps=Fraction(24)), "timing.output_fps"),
-        (lambda: TimingSpec(mode="multiply", multiplier=0), "timing.multiplier"),
-        (lambda: TimingSpec(mode="curve"), "timing.keys"),
-        (lambda: TimingSpec(mode="fill"), "timing.fill_frames"),
-        (lambda: TimingSpec(mode="curve", keys=((1, 1.0),), output_start=5), "timing.output_start"),
+        (lambda: TimingSpec.from_dict({"mode": "warp"}), "timing.mode"),
+        (lambda: TimingSpec.from_dict({"mode": "speed", "speed": 0}), "timing.speed"),
+        (lambda: TimingSpec.from_dict({"mode": "fps", "source_fps": 24}), "timing.output_fps"),
+        (lambda: TimingSpec.from_dict({"mode": "multiply", "multiplier": 0}), "timing.multiplier"),
+        (lambda: TimingSpec.from_dict({"mode": "curve"}), "timing.keys"),
+        (lambda: TimingSpec.from_dict({"mode": "fill"}), "timing.fill_frames"),
     ],
 )
 def test_invalid_settings_raise_job_error_naming_the_setting(call, setting: str) -> None:  # type: ignore[no-untyped-def]
@@ -329,9 +321,9 @@ def test_invalid_settings_raise_job_error_naming_the_setting(call, setting: str)
     "spec",
     [
         TimingSpec(mode="speed", speed=0.5),
-        TimingSpec(mode="speed", speed=0.333, centre_samples=True, output_start=1),
+        TimingSpec(mode="speed", speed=0.333, centre_samples=True),
         TimingSpec(mode="fps", source_fps=Fraction(24000, 1001), output_fps=Fraction(60000, 1001)),
-        TimingSpec(mode="fps", source_fps=Fraction(25), output_fps=Fraction(24), output_start=0),
+        TimingSpec(mode="fps", source_fps=Fraction(25), output_fps=Fraction(24)),
         TimingSpec(mode="multiply", multiplier=4),
         TimingSpec(mode="curve", keys=((1001, 1001.0), (1010, 1004.5)), curve_shape="smooth"),
         TimingSpec(mode="fill", fill_frames=(1012, 1013)),
@@ -348,14 +340,12 @@ def test_to_dict_format() -> None:
         "mode": "speed",
         "speed": 0.5,
         "centre_samples": False,
-        "output_start": None,
     }
     spec = TimingSpec(mode="fps", source_fps=parse_fps("23.976"), output_fps=parse_fps(24))
     assert spec.to_dict() == {
         "mode": "fps",
         "source_fps": "24000/1001",
         "output_fps": "24",
-        "output_start": None,
     }
     curve = TimingSpec(mode="curve", keys=((1, 1.0), (5, 3.0)))
     assert curve.to_dict() == {
@@ -375,8 +365,8 @@ def test_from_dict_reads_hand_written_values() -> None:
     assert (fps.source_fps, fps.output_fps) == (Fraction(24000, 1001), Fraction(60000, 1001))
     curve = TimingSpec.from_dict({"mode": "curve", "keys": [[1, 1], [4, 2.5]]})
     assert curve.keys == ((1, 1.0), (4, 2.5))
-    assert TimingSpec.from_dict({"mode": "multiply", "multiplier": 3, "output_start": 1.0}) == (
-        TimingSpec(mode="multiply", multiplier=3, output_start=1)
+    assert TimingSpec.from_dict({"mode": "multiply", "multiplier": 3}) == (
+        TimingSpec(mode="multiply", multiplier=3)
     )
 
 
@@ -395,13 +385,15 @@ def test_from_dict_reads_hand_written_values() -> None:
         ({"mode": "curve", "keys": [[1, 1]], "curve_shape": "bezier"}, "timing.curve_shape"),
         ({"mode": "fill", "fill_frames": 1012}, "timing.fill_frames"),
         ({"mode": "fill", "fill_frames": [1012.5]}, "timing.fill_frames"),
-        ({"mode": "multiply", "multiplier": 2, "output_start": "a"}, "timing.output_start"),
+        # timing.output_start is gone: output.start numbers the frames.
+        ({"mode": "multiply", "multiplier": 2, "output_start": 1}, "timing.output_start"),
     ],
 )
 def test_from_dict_rejects_invalid_fields(data: dict[str, object], setting: str) -> None:
     with pytest.raises(JobError) as err:
         TimingSpec.from_dict(data)
-    assert err.value.setting == setting
+    # Every problem of the section is reported, each naming its field.
+    assert setting in {problem.setting for problem in err.value.problems}
 
 
 def test_build_timing_dispatches_every_mode() -> None:

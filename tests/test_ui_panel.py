@@ -55,7 +55,6 @@ def test_speed_50_percent_gives_the_speed_timing(panel: SettingsPanel) -> None:
         "mode": "speed",
         "speed": 0.5,
         "centre_samples": False,
-        "output_start": None,
     }
     assert job["version"] == 1
     assert job == RenderJob.from_dict(job).to_dict()
@@ -74,12 +73,11 @@ def test_each_timing_mode_gives_its_exact_job_fields(panel: SettingsPanel) -> No
         "mode": "fps",
         "source_fps": "24000/1001",
         "output_fps": "60000/1001",
-        "output_start": None,
     }
 
     _set_mode(panel, "multiply")
     timing.multiplier_spin.setValue(4)
-    assert panel.job_dict()["timing"] == {"mode": "multiply", "multiplier": 4, "output_start": None}
+    assert panel.job_dict()["timing"] == {"mode": "multiply", "multiplier": 4}
 
     _set_mode(panel, "curve")
     timing.add_key(1, 1.0)
@@ -173,7 +171,7 @@ JOBS = [
             "fps": "48",
             "vectors": True,
         },
-        "timing": {"mode": "speed", "speed": 0.333, "centre_samples": True, "output_start": 990},
+        "timing": {"mode": "speed", "speed": 0.333, "centre_samples": True},
         "cuts": {"detect": True, "threshold": 0.25, "frames": [1012, 1040]},
         "tiles": {"size": 512, "overlap": 32},
         "engine": {"name": "blend", "checkpoint": None, "device": "cpu", "precision": "float16"},
@@ -205,7 +203,7 @@ JOBS = [
     {
         "input": {"path": "a.####.exr"},
         "output": {"path": "out/a.####.png", "bit_depth": "uint16"},
-        "timing": {"mode": "multiply", "multiplier": 8, "output_start": 1},
+        "timing": {"mode": "multiply", "multiplier": 8},
     },
 ]
 

@@ -93,7 +93,6 @@ def test_a_render_completes_through_the_engine_and_writes_the_handoff(
     assert window.panel.job_dict()["timing"] == {
         "mode": "multiply",
         "multiplier": 2,
-        "output_start": None,
     }
     assert "A001_C003" in window.windowTitle()
     progress: list[int] = []

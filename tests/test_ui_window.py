@@ -209,7 +209,7 @@ def test_another_source_resets_its_settings_and_keeps_the_preferences(
     panel.cut_list_edit.setText("4")
     panel.output_path.setText(str(tmp_path / "mine" / "bear_v2.####.exr"))
     panel.output_start_edit.setText("1001")
-    panel.timing.load({"mode": "speed", "speed": 0.25, "output_start": 7})
+    panel.timing.load({"mode": "speed", "speed": 0.25})
     window.view_controls.set_proxy(2)
     view = window.view_controls.view_combo
     view.setCurrentIndex(view.count() - 1)
@@ -221,7 +221,7 @@ def test_another_source_resets_its_settings_and_keeps_the_preferences(
     pair = write_pair(tmp_path / "pair")
     _open(qtbot, window, pair)
     assert panel.frames_edit.text() == "" and panel.cut_list_edit.text() == ""
-    assert panel.output_start_edit.text() == "" and panel.timing.output_start() is None
+    assert panel.output_start_edit.text() == ""
     assert panel.output_path.text() == suggest_output(pair[0], tmp_path / "renders")
     assert "bear" not in panel.timing.length_label.text()
     assert "two images" in panel.timing.length_label.text()
@@ -262,20 +262,19 @@ def test_a_new_source_never_renders_beside_its_plate_unasked(
         QStandardPaths.setTestModeEnabled(False)
 
 
-def test_the_timing_start_field_is_gone_and_a_jobs_value_is_kept(qtbot: Any) -> None:
+def test_the_timing_start_field_is_gone(qtbot: Any) -> None:
     panel = SettingsPanel()
     qtbot.addWidget(panel)
     labels = {label.text() for label in panel.findChildren(QLabel)}
     assert "Timing start" not in labels and "Number from" in labels
     job = {
         "input": {"path": "a.####.exr"},
-        "output": {"path": "o.####.exr", "start": 1},
-        "timing": {"mode": "speed", "speed": 0.5, "centre_samples": False, "output_start": 990},
+        "output": {"path": "o.####.exr", "start": 990},
+        "timing": {"mode": "speed", "speed": 0.5, "centre_samples": False},
     }
     panel.load_job(job)
-    assert panel.job_dict()["timing"]["output_start"] == 990
-    panel.begin_source("b.####.exr", "o2.####.exr")
-    assert panel.raw_dict()["timing"]["output_start"] is None
+    assert panel.job_dict()["output"]["start"] == 990
+    assert "output_start" not in panel.job_dict()["timing"]
 
 
 # ------------------------------------------------------------------------------------ help

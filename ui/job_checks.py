@@ -88,32 +88,19 @@ def cut_list(text: str) -> list[int]:
 
 
 def check_sections(data: dict[str, Any], *, skip_timing: bool = False) -> list[JobError]:
-    """Validate each section of a job object on its own, so every bad field is reported.
+    """Every problem of a job object, by the job's one validator
+    (:func:`vtinker_core.job.check_job`), so each bad field is reported.
 
     Args:
         data: the job object (as the panel collects it).
         skip_timing: leave the timing out (its fields already failed to parse).
     """
-    from vtinker_core.job import CutSpec, EngineSpec, InputSpec, OutputSpec
-    from vtinker_core.tiling import TileSettings
-    from vtinker_core.timing import TimingSpec
+    from vtinker_core.job import check_job
 
-    checks: list[tuple[str, Any]] = [
-        ("input", lambda: InputSpec.from_dict(data["input"])),
-        ("output", lambda: OutputSpec.from_dict(data["output"])),
-        ("cuts", lambda: CutSpec.from_dict(data["cuts"])),
-        ("tiles", lambda: TileSettings.from_dict(data["tiles"])),
-        ("engine", lambda: EngineSpec.from_dict(data["engine"])),
-    ]
-    if not skip_timing:
-        checks.append(("timing", lambda: TimingSpec.from_dict(data["timing"])))
-    errors: list[JobError] = []
-    for section, check in checks:
-        try:
-            check()
-        except JobError as err:
-            errors.append(err if err.setting else JobError(err.message, setting=section))
-    return errors
+    problems = check_job(data)
+    if skip_timing:
+        problems = [p for p in problems if not (p.setting or "").startswith("timing")]
+    return problems
 
 
 def check_extras(
@@ -123,9 +110,9 @@ def check_extras(
     pipeline_error: str | None = None,
     source_error: str | None = None,
 ) -> list[JobError]:
-    """Checks the job validator leaves to render time but a panel can make as you type:
-    the frame range parses, the cut threshold is in (0, 1], the colourspaces exist in the OCIO
-    config, the engine (and its checkpoint) can be found, the source opened.
+    """Checks of the job against this machine that a panel can make as you type: the
+    colourspaces exist in the OCIO config, the engine (and its checkpoint) can be found, the
+    source opened.
 
     Args:
         data: the job object.
@@ -133,26 +120,9 @@ def check_extras(
         pipeline_error: why the OCIO config did not load, if it did not.
         source_error: why the source did not open, if it did not.
     """
-    from vtinker_core.errors import FrameRangeError
-    from vtinker_core.io.sequences import parse_frame_range
-
     errors: list[JobError] = []
     if source_error:
         errors.append(JobError(source_error, setting="input.path"))
-    frames = data["input"]["frames"]
-    if frames:
-        try:
-            parse_frame_range(frames)
-        except FrameRangeError as err:
-            errors.append(JobError(str(err), setting="input.frames"))
-    threshold = data["cuts"]["threshold"]
-    if threshold is not None and not 0.0 < threshold <= 1.0:
-        errors.append(
-            JobError(
-                f"cuts.threshold: expected a number in (0, 1], got {threshold:g}",
-                setting="cuts.threshold",
-            )
-        )
     if pipeline_error:
         errors.append(JobError(pipeline_error, setting="ocio"))
     elif pipeline is not None:
@@ -170,8 +140,7 @@ def check_extras(
 
         choose_engine(str(engine["name"]), engine["checkpoint"])
     except VTinkerError as err:
-        setting = "engine.checkpoint" if err.setting == "checkpoint" else "engine.name"
-        errors.append(JobError(str(err), setting=setting))
+        errors.append(JobError(str(err), setting=err.setting or "engine.name"))
     return errors
 
 
@@ -187,23 +156,18 @@ def output_length_text(
     Raises:
         JobError: the timing cannot map these frames (``setting`` names the field).
     """
-    from vtinker_core.cuts import apply_cuts
-    from vtinker_core.timing import TimingSpec, build_timing
+    from vtinker_core.job import InputSpec, OutputSpec, RenderJob, TimingSpec, plan_samples
 
     if not frames:
         return "— (open the source to see the output length)"
-    try:
-        samples = build_timing(TimingSpec.from_dict(data["timing"]), list(frames))
-    except ValueError as err:
-        raise JobError(f"timing: {err}", setting="timing") from err
+    job = RenderJob(
+        InputSpec("source"),
+        OutputSpec("output.exr", start=data["output"]["start"]),
+        TimingSpec.from_dict(data["timing"]),
+    )
     cuts = set(detected_cuts) | set(data["cuts"]["frames"] or [])
-    if cuts:
-        samples = apply_cuts(samples, sorted(cuts))
-    if not samples:
-        raise JobError("the timing produces no output frames", setting="timing")
-    start = data["output"]["start"]
-    first = start if start is not None else frames[0]
-    last = samples[-1].output_frame + (first - samples[0].output_frame)
+    samples = plan_samples(job, list(frames), sorted(cuts))
+    first, last = samples[0].output_frame, samples[-1].output_frame
     made = sum(1 for s in samples if not s.is_copy)
     return (
         f"{len(samples)} frames ({first}–{last}) from {len(frames)} source frames, "

@@ -270,7 +270,7 @@ class SettingsPanel(QWidget):
         """Another source is opened: the settings that belong to a source start afresh.
 
         The range, the listed cuts, the output path (``output_path``) and the frame numbering
-        (``output.start``, ``timing.output_start``) described the previous source; the
+        (``output.start``) described the previous source; the
         timing, colour, engine and tiles are the user's way of working and stay.
         """
         self._loading = True
@@ -280,7 +280,6 @@ class SettingsPanel(QWidget):
             self.cut_list_edit.setText("")
             self.output_path.setText(output_path)
             self.output_start_edit.setText("")
-            self.timing.clear_output_start()
         finally:
             self._loading = False
         self._source_edited()

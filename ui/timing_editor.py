@@ -3,7 +3,7 @@
 Example::
 
     editor = TimingEditor()
-    editor.load({"mode": "speed", "speed": 0.5, "centre_samples": False, "output_start": None})
+    editor.load({"mode": "speed", "speed": 0.5, "centre_samples": False})
     editor.speed_edit.text()        # "50" (percent)
     editor.timing_dict()            # {"mode": "speed", "speed": 0.5, "centre_samples": False}
 
@@ -53,8 +53,18 @@ TIMING_MODES: tuple[tuple[str, str], ...] = (
 COMMON_RATES = ("23.976", "24", "25", "29.97", "30", "47.952", "48", "50", "59.94", "60", "120")
 #: The speed a new panel starts at: half speed, so the first look shows in-betweens.
 DEFAULT_SPEED_PERCENT = "50"
-#: Modes that take ``timing.output_start``.
-_START_MODES = ("speed", "fps", "multiply")
+
+
+def _key_numbers(frame: str, source: str) -> list[float]:
+    """A key table row as the job's numbers; JobError naming ``timing.keys`` if not numbers."""
+    try:
+        return [int(frame) if frame.lstrip("-").isdigit() else float(frame), float(source)]
+    except ValueError:
+        raise JobError(
+            f"timing.keys: ({frame!r}, {source!r}) is not a key: enter an output frame and a "
+            "source frame",
+            setting="timing.keys",
+        ) from None
 
 
 def percent_text(speed: float) -> str:
@@ -124,9 +134,6 @@ class TimingEditor(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._source_fps_hint: str | None = None
-        # timing.output_start has no field (output.start numbers the frames); a job's value
-        # is kept as it came, so loading and saving a job gives it back unchanged.
-        self._output_start: Any = None
         self.rows: dict[str, FieldRow] = {}
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -334,8 +341,6 @@ class TimingEditor(QWidget):
         """
         mode = self.mode()
         data: dict[str, Any] = {"mode": mode}
-        if mode in _START_MODES:
-            data["output_start"] = self._output_start
         if mode == "speed":
             data["speed"] = speed_from_percent(self.speed_edit.text())
             data["centre_samples"] = self.centre_check.isChecked()
@@ -356,7 +361,7 @@ class TimingEditor(QWidget):
         elif mode == "multiply":
             data["multiplier"] = self.multiplier_spin.value()
         elif mode == "curve":
-            data["keys"] = [list(row) for row in self.keys_text()]
+            data["keys"] = [_key_numbers(frame, source) for frame, source in self.keys_text()]
             data["curve_shape"] = self.curve_shape_combo.currentData()
         else:
             from vtinker_core.errors import FrameRangeError
@@ -375,8 +380,6 @@ class TimingEditor(QWidget):
         self.blockSignals(True)
         mode = str(data.get("mode") or "speed")
         set_combo_data(self.mode_combo, mode)
-        start = data.get("output_start")
-        self._output_start = start  # validated with the rest of the timing
         if "speed" in data and data["speed"] is not None:
             self.speed_edit.setText(percent_text(float(data["speed"])))
         if "centre_samples" in data:
@@ -416,13 +419,3 @@ class TimingEditor(QWidget):
         self.stack.setCurrentIndex(index)
         self.stack.adjustSize()
         self.changed.emit()
-
-    def output_start(self) -> Any:
-        """The job's ``timing.output_start`` as loaded (no field edits it; None: unset)."""
-        return self._output_start
-
-    def clear_output_start(self) -> None:
-        """Forget a loaded ``timing.output_start`` (it numbered another source's frames)."""
-        if self._output_start is not None:
-            self._output_start = None
-            self.changed.emit()

@@ -367,7 +367,7 @@ class ColorPipeline:
         return ColorConfigError(
             f"OCIO config {self._source} has no {kind} colourspace to use by default; "
             "name the input colourspace explicitly",
-            setting="input_colorspace",
+            setting="input.colorspace",
         )
 
     def _is_linear(self, name: str) -> bool:

@@ -133,7 +133,17 @@ class EngineError(VTinkerError):
 
 
 class JobError(VTinkerError):
-    """A render job or a command-line setting is invalid; ``setting`` names the field."""
+    """A render job or a command-line setting is invalid; ``setting`` names the field.
+
+    ``problems`` holds one error per bad field when a whole job was checked at once (the
+    message then lists them all); a single problem's is empty.
+    """
+
+    def __init__(
+        self, message: str, *, problems: Sequence[JobError] = (), **kwargs: object
+    ) -> None:
+        super().__init__(message, **kwargs)  # type: ignore[arg-type]
+        self.problems = tuple(problems)
 
 
 class OutputFolderError(VTinkerError):

@@ -101,7 +101,7 @@ def free_memory_bytes(device: str = "cpu") -> int | None:
         if index and not index.isdigit():
             raise DeviceError(
                 f"device {device!r} is not a CUDA device name like 'cuda' or 'cuda:1'",
-                setting="device",
+                setting="engine.device",
             )
         return _free_cuda_bytes(device, int(index) if index else None)
     if kind == "mps":
@@ -252,19 +252,19 @@ def _free_cuda_bytes(device: str, index: int | None) -> int:
     except ImportError as err:
         raise DeviceError(
             f"device {device!r} needs PyTorch with CUDA, and torch is not installed",
-            setting="device",
+            setting="engine.device",
         ) from err
     if not torch.cuda.is_available():
         raise DeviceError(
             f"device {device!r} is not available: this PyTorch build has no usable CUDA device",
-            setting="device",
+            setting="engine.device",
         )
     count = torch.cuda.device_count()
     number = torch.cuda.current_device() if index is None else index
     if number >= count:
         raise DeviceError(
             f"device {device!r} does not exist: this machine has {count} CUDA device(s)",
-            setting="device",
+            setting="engine.device",
         )
     free, _total = torch.cuda.mem_get_info(number)
     # Memory PyTorch has reserved but not handed out is free for our tensors, though the

@@ -3,11 +3,10 @@
 Motion is estimated on the whole frame (it is low resolution by design); the high-resolution
 synthesis runs tile by tile, so that 4K and 8K frames fit a memory budget::
 
-    settings = TileSettings.from_dict({"size": "auto", "overlap": 64})
-    size = settings.resolve_size(2160, 4096, bytes_per_pixel=3000.0, device="cuda")
+    size = auto_tile_size(2160, 4096, bytes_per_pixel=3000.0, device="cuda", overlap=64)
 
     def render(size: int | None) -> Pixels:
-        tiles = plan_tiles(2160, 4096, size, settings.overlap)
+        tiles = plan_tiles(2160, 4096, size, 64)
         return synthesize_tiled(
             lambda region: engine.synthesize(pair, motion, t, region), 2160, 4096, 3, tiles
         )
@@ -28,7 +27,7 @@ Memory estimates, free memory per device and out-of-memory detection live in
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -36,7 +35,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from vtinker_core.engines.base import Region
-from vtinker_core.errors import DeviceError, EngineError, JobError
+from vtinker_core.errors import DeviceError, EngineError
 from vtinker_core.frame import Pixels
 from vtinker_core.memory import (
     FALLBACK_FREE_BYTES,
@@ -57,7 +56,6 @@ __all__ = [
     "TILE_SIZE_STEP",
     "DeviceError",
     "Tile",
-    "TileSettings",
     "auto_tile_size",
     "estimate_memory",
     "feather_weights",
@@ -78,98 +76,6 @@ MIN_TILE_SIZE = 64
 TILE_SIZE_STEP = 64
 #: Out-of-memory retries halve the tile size down to this and then give up.
 MIN_RETRY_TILE_SIZE = 128
-
-
-@dataclass(frozen=True)
-class TileSettings:
-    """The user's tile settings (the job's ``tiles`` field).
-
-    Attributes:
-        size: the nominal tile (core) size in pixels, at least 64; ``None`` means ``auto``:
-            follow free memory (:meth:`resolve_size`).
-        overlap: pixels of context added on each side of a core, 0 or more and less than half
-            the size. Wider overlap hides seams better and costs more compute.
-
-    Raises:
-        JobError: a value is out of range; ``setting`` is ``tiles.size`` or ``tiles.overlap``.
-    """
-
-    size: int | None = None
-    overlap: int = DEFAULT_OVERLAP
-
-    def __post_init__(self) -> None:
-        if self.size is not None and (not _is_int(self.size) or self.size < MIN_TILE_SIZE):
-            raise JobError(
-                f"tile size must be 'auto' or a whole number of at least {MIN_TILE_SIZE} px, "
-                f"got {self.size!r}",
-                setting="tiles.size",
-            )
-        if not _is_int(self.overlap) or self.overlap < 0:
-            raise JobError(
-                f"tile overlap must be a whole number of pixels, 0 or more, got {self.overlap!r}",
-                setting="tiles.overlap",
-            )
-        if self.size is not None and self.overlap * 2 >= self.size:
-            raise JobError(
-                f"tile overlap must be less than half the tile size: {self.overlap} px overlap "
-                f"with {self.size} px tiles; lower the overlap or raise the size",
-                setting="tiles.overlap",
-            )
-
-    def to_dict(self) -> dict[str, Any]:
-        """The job-file form: ``{"size": 1024 | "auto", "overlap": 64}``."""
-        return {"size": "auto" if self.size is None else self.size, "overlap": self.overlap}
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TileSettings:
-        """Settings from the job-file form; missing keys take their defaults.
-
-        Args:
-            data: ``{"size": int | "auto" | None, "overlap": int}``; whole numbers may also be
-                given as strings (``"1024"``), as a command line passes them.
-
-        Raises:
-            JobError: not a mapping, an unknown key, or a value of the wrong kind or range.
-        """
-        if not isinstance(data, Mapping):
-            raise JobError(
-                f"tiles must be an object like {{'size': 'auto', 'overlap': 64}}, got {data!r}",
-                setting="tiles",
-            )
-        unknown = sorted(set(data) - {"size", "overlap"})
-        if unknown:
-            raise JobError(
-                f"unknown tile setting {unknown[0]!r}; expected 'size' and 'overlap'",
-                setting=f"tiles.{unknown[0]}",
-            )
-        size = data.get("size", "auto")
-        if size is None or (isinstance(size, str) and size.strip().lower() == "auto"):
-            size_value: int | None = None
-        else:
-            size_value = _parse_int(size, "tiles.size", "tile size must be 'auto' or a number")
-        overlap = _parse_int(
-            data.get("overlap", DEFAULT_OVERLAP), "tiles.overlap", "tile overlap must be a number"
-        )
-        return cls(size=size_value, overlap=overlap)
-
-    def resolve_size(
-        self,
-        height: int,
-        width: int,
-        bytes_per_pixel: float,
-        device: str = "cpu",
-        budget_fraction: float = 0.5,
-    ) -> int | None:
-        """The tile size to render with: the user's size, or :func:`auto_tile_size` for auto.
-
-        Returns:
-            A size in pixels, or ``None`` for a single tile covering the whole frame.
-        """
-        if self.size is not None:
-            return self.size
-        return auto_tile_size(
-            height, width, bytes_per_pixel, device, budget_fraction, overlap=self.overlap
-        )
 
 
 @dataclass(frozen=True)
@@ -450,14 +356,6 @@ def run_with_oom_retry(
 
 def _is_int(value: object) -> bool:
     return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
-
-
-def _parse_int(value: object, setting: str, what: str) -> int:
-    if _is_int(value):
-        return int(value)  # type: ignore[call-overload]
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
-        return int(value.strip())
-    raise JobError(f"{what}, got {value!r}", setting=setting)
 
 
 def _split(length: int, size: int | None, align: int) -> list[int]:

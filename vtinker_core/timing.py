@@ -3,12 +3,11 @@
 A timing is a list of :class:`Sample` values, one per output frame, each naming the source
 position it shows, the source pair that brackets it and the fraction ``t`` between them::
 
-    spec = TimingSpec(mode="speed", speed=0.5)          # half speed (Kronos "Output Speed")
+    spec = TimingSpec(mode="speed", speed=0.5)          # vtinker_core.job.TimingSpec
     samples = build_timing(spec, range(1001, 1006))     # 9 outputs: 1001, 1001.5, ..., 1005
     samples[1]        # Sample(output_frame=1002, position=1001.5, frame_a=1001, frame_b=1002,
                       #        t=0.5, hold_cut=None)
     samples[2].is_copy                                  # True: 1002 is copied bit for bit
-    TimingSpec.from_dict({"mode": "fps", "source_fps": "25", "output_fps": "24"})
     select_outputs(samples, range(1001, 1004))          # a farm chunk
 
 Conventions shared by every mode:
@@ -20,7 +19,8 @@ Conventions shared by every mode:
   above and ``t = (position - frame_a) / (frame_b - frame_a)`` in (0, 1); where the source has a
   hole (``1-9x2``) the pair is the two frames around it.
 * No position leaves the source range: positions are clamped to its first and last frame.
-* Output frames are consecutive from ``output_start`` (default: the first source frame), except
+* Output frames are consecutive from the first source frame (a job renumbers them from its
+  ``output.start``: :func:`vtinker_core.job.plan_samples`), except
   in ``curve`` mode (the keys' frames are the output frames) and ``fill`` mode (the output frames
   are the source frames).
 
@@ -32,15 +32,14 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any, Literal, cast
+from typing import TYPE_CHECKING, cast
 
 from vtinker_core.curves import (
     CurveKey,
     CurveShape,
-    _check_shape,
     _whole_number,
     evaluate_curve,
     load_curve_keys,
@@ -49,14 +48,15 @@ from vtinker_core.curves import (
 )
 from vtinker_core.errors import JobError
 
+if TYPE_CHECKING:
+    from vtinker_core.job import TimingSpec
+
 # The curve names are re-exported: they lived here before vtinker_core.curves existed.
 __all__ = [
     "SNAP_TOLERANCE",
     "CurveKey",
     "CurveShape",
     "Sample",
-    "TimingMode",
-    "TimingSpec",
     "build_timing",
     "evaluate_curve",
     "load_curve_keys",
@@ -73,24 +73,12 @@ __all__ = [
     "select_outputs",
 ]
 
-TimingMode = Literal["speed", "fps", "multiply", "curve", "fill"]
-
 #: Positions this close to a whole frame are that frame.
 SNAP_TOLERANCE = 1e-6
 _SNAP = Fraction(1, 1_000_000)
 
 #: NTSC-family rates are n × 1000/1001; a decimal within this of one is that rate (23.976).
 _NTSC_TOLERANCE = Fraction(1, 100)
-
-_MODES: tuple[str, ...] = ("speed", "fps", "multiply", "curve", "fill")
-# The job-file keys each mode takes, besides "mode".
-_MODE_FIELDS: dict[str, tuple[str, ...]] = {
-    "speed": ("speed", "centre_samples", "output_start"),
-    "fps": ("source_fps", "output_fps", "output_start"),
-    "multiply": ("multiplier", "output_start"),
-    "curve": ("keys", "curve_shape"),
-    "fill": ("fill_frames",),
-}
 
 
 @dataclass(frozen=True)
@@ -248,15 +236,12 @@ def _sample_at(output_frame: int, position: Fraction, frames: Sequence[int]) -> 
     return Sample(output_frame, float(p), a, b, float((p - a) / (b - a)))
 
 
-def _constant_rate(
-    frames: Sequence[int], step: Fraction, offset: Fraction, output_start: int | None
-) -> list[Sample]:
-    """Outputs at first + offset + i·step for every i that stays inside the range."""
+def _constant_rate(frames: Sequence[int], step: Fraction, offset: Fraction) -> list[Sample]:
+    """Outputs first, first + 1, ... at first + offset + i·step while inside the range."""
     first, last = frames[0], frames[-1]
     fits = _snap((last - first - offset) / step)
     count = max(math.floor(fits), 0) + 1
-    start = first if output_start is None else output_start
-    return [_sample_at(start + i, first + offset + i * step, frames) for i in range(count)]
+    return [_sample_at(first + i, first + offset + i * step, frames) for i in range(count)]
 
 
 def _check_multiplier(multiplier: int) -> None:
@@ -264,16 +249,6 @@ def _check_multiplier(multiplier: int) -> None:
         raise JobError(
             f"timing.multiplier: expected an integer ≥ 1, got {multiplier!r}",
             setting="timing.multiplier",
-        )
-
-
-def _check_output_start(output_start: int | None) -> None:
-    if output_start is not None and (
-        isinstance(output_start, bool) or not isinstance(output_start, int)
-    ):
-        raise JobError(
-            f"timing.output_start: expected a frame number, got {output_start!r}",
-            setting="timing.output_start",
         )
 
 
@@ -285,7 +260,6 @@ def retime_speed(
     speed: float | Fraction,
     *,
     centre_samples: bool = False,
-    output_start: int | None = None,
 ) -> list[Sample]:
     """Constant output speed, Kronos style (``speed`` 0.5 = 50 % = twice as long).
 
@@ -304,31 +278,26 @@ def retime_speed(
         source_frames: the input frame numbers (first..last, holes allowed).
         speed: output speed as a factor, > 0 (:func:`parse_speed` reads ``"50%"``).
         centre_samples: sample the centre of each output frame's span, as described above.
-        output_start: the first output frame number (default: the first source frame).
 
     Returns:
         One sample per output frame, in output order.
 
     Raises:
-        JobError: ``timing.speed`` not > 0, ``timing.output_start`` not an integer, or an
-            empty source range (``frames``).
+        JobError: ``timing.speed`` not > 0, or an empty source range (``frames``).
     """
     if not isinstance(speed, Fraction):
         speed = _exact(parse_speed(speed))
     elif speed <= 0:
         raise JobError(f"timing.speed: the speed must be > 0, got {speed}", setting="timing.speed")
-    _check_output_start(output_start)
     frames = _frames(source_frames)
     offset = speed / 2 if centre_samples and speed < 1 else Fraction(0)
-    return _constant_rate(frames, speed, offset, output_start)
+    return _constant_rate(frames, speed, offset)
 
 
 def retime_fps(
     source_frames: Iterable[int],
     source_fps: str | int | float | Fraction,
     output_fps: str | int | float | Fraction,
-    *,
-    output_start: int | None = None,
 ) -> list[Sample]:
     """Frame-rate conversion with the same duration: output k shows source time k / output_fps.
 
@@ -339,24 +308,20 @@ def retime_fps(
         source_frames: the input frame numbers.
         source_fps: the input rate (see :func:`parse_fps`).
         output_fps: the output rate.
-        output_start: the first output frame number (default: the first source frame).
 
     Returns:
         One sample per output frame, in output order.
 
     Raises:
-        JobError: ``timing.source_fps`` / ``timing.output_fps`` invalid, ``timing.output_start``
-            not an integer, or an empty source range.
+        JobError: ``timing.source_fps`` / ``timing.output_fps`` invalid, or an empty source
+            range.
     """
     src = parse_fps(source_fps, setting="timing.source_fps")
     dst = parse_fps(output_fps, setting="timing.output_fps")
-    _check_output_start(output_start)
-    return _constant_rate(_frames(source_frames), src / dst, Fraction(0), output_start)
+    return _constant_rate(_frames(source_frames), src / dst, Fraction(0))
 
 
-def retime_multiply(
-    source_frames: Iterable[int], multiplier: int, *, output_start: int | None = None
-) -> list[Sample]:
+def retime_multiply(source_frames: Iterable[int], multiplier: int) -> list[Sample]:
     """Slow motion by a whole factor: N − 1 in-betweens after each source frame.
 
     Output i sits at ``first + i/N``; there are ``intervals·N + 1`` outputs (N = 1 copies).
@@ -364,20 +329,15 @@ def retime_multiply(
     Args:
         source_frames: the input frame numbers.
         multiplier: N, an integer ≥ 1.
-        output_start: the first output frame number (default: the first source frame).
 
     Returns:
         One sample per output frame, in output order.
 
     Raises:
-        JobError: ``timing.multiplier`` not an integer ≥ 1, ``timing.output_start`` not an
-            integer, or an empty source range.
+        JobError: ``timing.multiplier`` not an integer ≥ 1, or an empty source range.
     """
     _check_multiplier(multiplier)
-    _check_output_start(output_start)
-    return _constant_rate(
-        _frames(source_frames), Fraction(1, multiplier), Fraction(0), output_start
-    )
+    return _constant_rate(_frames(source_frames), Fraction(1, multiplier), Fraction(0))
 
 
 def retime_curve(
@@ -450,163 +410,20 @@ def retime_fill(source_frames: Iterable[int], fill_frames: Iterable[int]) -> lis
 # --------------------------------------------------------------------------- the job's setting
 
 
-@dataclass(frozen=True)
-class TimingSpec:
-    """The timing setting of a render job; only the fields of its ``mode`` are used.
-
-    Attributes:
-        mode: ``"speed"``, ``"fps"``, ``"multiply"``, ``"curve"`` or ``"fill"``.
-        speed: (speed) output speed factor, > 0; 0.5 is 50 % (see :func:`retime_speed`).
-        centre_samples: (speed) sample each output frame's centre below normal speed.
-        source_fps: (fps) the input rate, exact (text and decimals go through :func:`parse_fps`).
-        output_fps: (fps) the output rate, exact.
-        multiplier: (multiply) N, an integer ≥ 1.
-        keys: (curve) (output frame, source position) keys, output frames increasing.
-        curve_shape: (curve) ``"linear"`` or ``"smooth"`` (monotone cubic).
-        fill_frames: (fill) the frames to regenerate, sorted.
-        output_start: (speed, fps, multiply) the first output frame; ``None``: the first
-            source frame.
-
-    ``to_dict()`` gives the job-file form: ``"mode"`` plus that mode's fields only, e.g.
-    ``{"mode": "speed", "speed": 0.5, "centre_samples": false, "output_start": null}``,
-    ``{"mode": "fps", "source_fps": "24000/1001", "output_fps": "60000/1001",
-    "output_start": 1001}``, ``{"mode": "multiply", "multiplier": 4, "output_start": null}``,
-    ``{"mode": "curve", "keys": [{"frame": 1001, "source": 1001.0}, ...],
-    "curve_shape": "smooth"}``, ``{"mode": "fill", "fill_frames": [1012, 1013]}``.
-    """
-
-    mode: TimingMode = "speed"
-    speed: float = 1.0
-    centre_samples: bool = False
-    source_fps: Fraction | None = None
-    output_fps: Fraction | None = None
-    multiplier: int = 2
-    keys: tuple[CurveKey, ...] = ()
-    curve_shape: CurveShape = "linear"
-    fill_frames: tuple[int, ...] = ()
-    output_start: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.mode not in _MODES:
-            raise JobError(
-                f"timing.mode: expected one of {', '.join(_MODES)}, got {self.mode!r}",
-                setting="timing.mode",
-            )
-        if "output_start" in _MODE_FIELDS[self.mode]:
-            _check_output_start(self.output_start)
-        elif self.output_start is not None:
-            raise JobError(
-                f"timing.output_start: does not apply to {self.mode} mode",
-                setting="timing.output_start",
-            )
-        if self.mode == "speed":
-            object.__setattr__(self, "speed", parse_speed(self.speed))
-            if not isinstance(self.centre_samples, bool):
-                raise JobError(
-                    "timing.centre_samples: expected true or false",
-                    setting="timing.centre_samples",
-                )
-        elif self.mode == "fps":
-            for name in ("source_fps", "output_fps"):
-                value = getattr(self, name)
-                if value is None:
-                    raise JobError(f"timing.{name}: required in fps mode", setting=f"timing.{name}")
-                object.__setattr__(self, name, parse_fps(value, setting=f"timing.{name}"))
-        elif self.mode == "multiply":
-            _check_multiplier(self.multiplier)
-        elif self.mode == "curve":
-            object.__setattr__(self, "keys", normalise_keys(self.keys))
-            _check_shape(self.curve_shape)
-        else:
-            frames = sorted({_whole_number(f, "timing.fill_frames") for f in self.fill_frames})
-            if not frames:
-                raise JobError(
-                    "timing.fill_frames: list at least one frame to fill",
-                    setting="timing.fill_frames",
-                )
-            object.__setattr__(self, "fill_frames", tuple(frames))
-
-    def to_dict(self) -> dict[str, Any]:
-        """The job-file form: ``mode`` and that mode's fields (fps as exact ``"n/d"`` text)."""
-        out: dict[str, Any] = {"mode": self.mode}
-        for name in _MODE_FIELDS[self.mode]:
-            value = getattr(self, name)
-            if name in ("source_fps", "output_fps"):
-                value = str(value)
-            elif name == "keys":
-                value = [{"frame": f, "source": s} for f, s in value]
-            elif name == "fill_frames":
-                value = list(value)
-            out[name] = value
-        return out
-
-    @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> TimingSpec:
-        """Read and validate the job-file form (:meth:`to_dict`'s output, or hand-written).
-
-        ``speed`` may be a factor or a percentage text (``"50%"``); fps may be numbers or text
-        (``"23.976"``, ``"24000/1001"``); keys take either form of :func:`normalise_keys`.
-
-        Raises:
-            JobError: ``setting`` names the field: a missing or unknown mode, a key unknown or
-                not used by the mode, or an invalid value.
-        """
-        if not isinstance(data, Mapping):
-            raise JobError("timing: expected an object", setting="timing")
-        mode = data.get("mode")
-        if mode not in _MODES:
-            raise JobError(
-                f"timing.mode: expected one of {', '.join(_MODES)}, got {mode!r}",
-                setting="timing.mode",
-            )
-        allowed = _MODE_FIELDS[mode]
-        for key in data:
-            if key != "mode" and key not in allowed:
-                raise JobError(
-                    f"timing.{key}: not a setting of {mode} mode (it takes {', '.join(allowed)})",
-                    setting=f"timing.{key}",
-                )
-        fields: dict[str, Any] = {"mode": mode}
-        for key in allowed:
-            if key in data and data[key] is not None:
-                fields[key] = data[key]
-        if "keys" in fields:
-            if not isinstance(fields["keys"], list):
-                raise JobError("timing.keys: expected a list of keys", setting="timing.keys")
-            fields["keys"] = normalise_keys(fields["keys"])
-        if "fill_frames" in fields:
-            if not isinstance(fields["fill_frames"], list):
-                raise JobError(
-                    "timing.fill_frames: expected a list of frames", setting="timing.fill_frames"
-                )
-            fields["fill_frames"] = tuple(fields["fill_frames"])
-        if "output_start" in fields:
-            fields["output_start"] = _whole_number(fields["output_start"], "timing.output_start")
-        return cls(**fields)
-
-
 def build_timing(spec: TimingSpec, source_frames: Sequence[int]) -> list[Sample]:
-    """The samples of ``spec`` over ``source_frames`` (dispatches to the ``retime_*`` functions).
+    """The samples of a job's timing over ``source_frames`` (dispatches to ``retime_*``).
 
     Raises:
-        JobError: an invalid setting, named in ``setting``.
+        JobError: the timing does not fit the frames, named in ``setting``.
     """
     if spec.mode == "speed":
-        return retime_speed(
-            source_frames,
-            spec.speed,
-            centre_samples=spec.centre_samples,
-            output_start=spec.output_start,
-        )
+        return retime_speed(source_frames, spec.speed, centre_samples=spec.centre_samples)
     if spec.mode == "fps":
         return retime_fps(
-            source_frames,
-            cast(Fraction, spec.source_fps),
-            cast(Fraction, spec.output_fps),
-            output_start=spec.output_start,
+            source_frames, cast(Fraction, spec.source_fps), cast(Fraction, spec.output_fps)
         )
     if spec.mode == "multiply":
-        return retime_multiply(source_frames, spec.multiplier, output_start=spec.output_start)
+        return retime_multiply(source_frames, spec.multiplier)
     if spec.mode == "curve":
         return retime_curve(source_frames, spec.keys, shape=spec.curve_shape)
     return retime_fill(source_frames, spec.fill_frames)

@@ -100,9 +100,8 @@ def build_timing(info):
             "mode": "fps",
             "source_fps": rate_text(info["clip_fps"]),
             "output_fps": rate_text(info["timeline_fps"]),
-            "output_start": None,
         }
-    return {"mode": "speed", "speed": 1.0, "centre_samples": False, "output_start": None}
+    return {"mode": "speed", "speed": 1.0, "centre_samples": False}
 
 
 def build_job(info, output_dir=None, engine=None):

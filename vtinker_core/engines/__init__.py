@@ -79,7 +79,7 @@ def find_checkpoint(explicit: str | Path | None = None) -> Path | None:
                 raise EngineError(
                     f"checkpoint '{path}' (from {origin}) does not exist or is not a file",
                     path=path,
-                    setting="checkpoint",
+                    setting="engine.checkpoint",
                 )
             return path
     cache = user_cache_dir()
@@ -108,7 +108,7 @@ def choose_engine(name: str, checkpoint: str | Path | None = None) -> EngineChoi
     if name not in engine_names():
         raise EngineError(
             f"unknown engine '{name}'; choose one of {', '.join(engine_names())}",
-            setting="engine",
+            setting="engine.name",
         )
     if name == "auto":
         found = find_checkpoint(checkpoint)
@@ -126,7 +126,7 @@ def choose_engine(name: str, checkpoint: str | Path | None = None) -> EngineChoi
             raise EngineError(
                 "the vtinker engine needs a checkpoint: pass --checkpoint VTinker.pkl, set "
                 f"${CHECKPOINT_ENV}, or run 'vtinker-install checkpoint FILE'",
-                setting="checkpoint",
+                setting="engine.checkpoint",
             )
         return EngineChoice("vtinker", found, f"asked for, with the checkpoint {found}")
     return EngineChoice(name, None, "asked for")

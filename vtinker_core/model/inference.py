@@ -80,7 +80,8 @@ def resolve_device(device: str | torch.device) -> torch.device:
         resolved = torch.device(device)
     except (RuntimeError, TypeError, ValueError) as err:
         raise DeviceError(
-            f"unknown device {device!r}: use 'cpu', 'cuda', 'cuda:N' or 'mps'", setting="device"
+            f"unknown device {device!r}: use 'cpu', 'cuda', 'cuda:N' or 'mps'",
+            setting="engine.device",
         ) from err
     if resolved.type == "cpu":
         return resolved
@@ -89,25 +90,25 @@ def resolve_device(device: str | torch.device) -> torch.device:
             raise DeviceError(
                 f"device {device!r} requested but CUDA is not available on this machine "
                 "(no NVIDIA GPU, or a CPU-only PyTorch build)",
-                setting="device",
+                setting="engine.device",
             )
         index = resolved.index if resolved.index is not None else torch.cuda.current_device()
         if index >= torch.cuda.device_count():
             raise DeviceError(
                 f"device {device!r} requested but only {torch.cuda.device_count()} CUDA "
                 "device(s) exist",
-                setting="device",
+                setting="engine.device",
             )
         return torch.device("cuda", index)
     if resolved.type == "mps":
         if not torch.backends.mps.is_available():
             raise DeviceError(
-                f"device {device!r} requested but MPS is not available", setting="device"
+                f"device {device!r} requested but MPS is not available", setting="engine.device"
             )
         return resolved
     raise DeviceError(
         f"device type {resolved.type!r} is not supported: use 'cpu', 'cuda' or 'mps'",
-        setting="device",
+        setting="engine.device",
     )
 
 
@@ -141,7 +142,7 @@ def resolve_precision(precision: str, device: str | torch.device = "cpu") -> tor
     if key not in _PRECISIONS:
         raise DeviceError(
             f"unknown precision {precision!r}: use 'float32', 'float16' or 'bfloat16'",
-            setting="precision",
+            setting="engine.precision",
         )
     dtype = _PRECISIONS[key]
     resolved = resolve_device(device)
@@ -149,7 +150,7 @@ def resolve_precision(precision: str, device: str | torch.device = "cpu") -> tor
         raise DeviceError(
             f"precision {precision!r} is not supported on device '{resolved}' by this PyTorch "
             "build; use 'float32'",
-            setting="precision",
+            setting="engine.precision",
         )
     return dtype
 
