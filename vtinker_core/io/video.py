@@ -34,7 +34,6 @@ from typing import Any
 
 import av
 import numpy as np
-from av.video.reformatter import Interpolation
 
 from vtinker_core.colorspaces import VideoTags
 from vtinker_core.errors import VideoError
@@ -104,9 +103,6 @@ SWS_MATRIX = {
     "bt2020nc": "BT2020",
     "bt2020c": "BT2020",
 }
-# Accurate rounding (swscale's fast path is off by 1-2 codes). No FULL_CHR_H_INT: with 16-bit
-# RGB on either side it zeroes whole columns of 4:2:0 frames (seen with PyAV 18.1's FFmpeg).
-SCALE_FLAGS = Interpolation.BILINEAR | Interpolation.ACCURATE_RND
 DEPTH_NAMES = {8: "uint8", 10: "uint10", 12: "uint12", 16: "uint16"}
 DEPTH_BITS = {name: bits for bits, name in DEPTH_NAMES.items()}
 
