@@ -408,3 +408,12 @@ def test_tiny_frames_work(engine):
     motion = engine.estimate(pair)
     output = engine.synthesize(pair, motion, 0.5)
     assert output.shape == (9, 11, 3) and np.isfinite(output).all()
+
+
+def test_the_engine_declares_its_memory_and_alignment() -> None:
+    from vtinker_core.engines import engine_class
+
+    classical = engine_class("classical")
+    assert classical.memory_per_pixel("float32") == classical.memory_per_pixel("float16") == 160.0
+    assert classical.tile_align == 1
+    assert engine_class("blend").memory_per_pixel() == 48.0

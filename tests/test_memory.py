@@ -43,9 +43,10 @@ def test_free_memory_on_this_machine():
     assert free is None or free > 0
     if sys.platform.startswith("linux"):
         assert free is not None
-    assert free_memory_bytes("tpu") is None
-    with pytest.raises(DeviceError):
-        free_memory_bytes("cuda:first")
+    assert free_memory_bytes("auto") is None  # resolve it first
+    for bad in ("tpu", "cuda:first"):
+        with pytest.raises(DeviceError):
+            free_memory_bytes(bad)
 
 
 def test_free_memory_without_cuda_is_a_device_error():
@@ -123,3 +124,15 @@ def test_release_memory_collects_unreachable_cycles_without_cuda():
         assert alive() is None
     finally:
         gc.enable()
+
+
+def test_one_device_parser_names_bad_devices() -> None:
+    from vtinker_core.devices import parse_device, resolve_device
+
+    assert parse_device("cuda:1") == ("cuda", 1)
+    assert parse_device(" CPU ") == ("cpu", None)
+    assert resolve_device("auto") in ("cpu", "cuda", "mps")
+    for bad in ("gpu", "cuda:x", "cpu:0", "mps:1", ""):
+        with pytest.raises(DeviceError) as info:
+            parse_device(bad)
+        assert info.value.setting == "engine.device"

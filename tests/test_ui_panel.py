@@ -18,11 +18,7 @@ from vtinker_core.io import write_frame
 from vtinker_core.job import RenderJob
 from vtinker_core.tiling import estimate_memory, format_bytes
 from vtinker_ui.fields import FieldRow
-from vtinker_ui.panel import (
-    CLASSICAL_BYTES_PER_PIXEL,
-    VTINKER_BYTES_PER_PIXEL,
-    SettingsPanel,
-)
+from vtinker_ui.panel import SettingsPanel
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -218,19 +214,21 @@ def test_loading_a_job_fills_every_field_and_gives_it_back(qtbot: Any, job: dict
     assert panel.job_dict() == expected
 
 
-def test_the_memory_estimate_uses_the_engine_bytes_per_pixel(panel: SettingsPanel) -> None:
+def test_the_memory_estimate_asks_the_engine(panel: SettingsPanel) -> None:
+    from vtinker_core.engines.classical import ClassicalEngine
+
     panel.set_source_info(range(1, 6), size=(1080, 1920))
     panel.engine_combo.setCurrentIndex(panel.engine_combo.findData("classical"))
     panel.tile_auto_check.setChecked(False)
     panel.tile_size_spin.setValue(512)
     panel.overlap_spin.setValue(32)
-    per_tile = estimate_memory(576, 576, CLASSICAL_BYTES_PER_PIXEL)
+    bpp = ClassicalEngine.memory_per_pixel("float32")  # the engine's own figure, no table
+    per_tile = estimate_memory(576, 576, bpp)
     assert format_bytes(per_tile) in panel.memory_label.text()
-    assert "600 B/px" in panel.memory_label.text()
+    assert f"{bpp:g} B/px" in panel.memory_label.text()
     panel.tile_auto_check.setChecked(True)
-    whole = estimate_memory(1080, 1920, CLASSICAL_BYTES_PER_PIXEL)
+    whole = estimate_memory(1080, 1920, bpp)
     assert format_bytes(whole) in panel.memory_label.text()
-    assert VTINKER_BYTES_PER_PIXEL == 3000
 
 
 def test_the_output_format_sets_extension_depths_and_vectors(panel: SettingsPanel) -> None:

@@ -24,8 +24,8 @@ from ui_helpers import (
     write_sequence,
 )
 
+from vtinker_core.devices import available_devices
 from vtinker_core.io import read_frame
-from vtinker_ui.devices import available_devices
 from vtinker_ui.help import ShortcutsDialog, readme_path, readme_sections
 from vtinker_ui.output_folder import default_output_folder, suggest_output
 from vtinker_ui.panel import SettingsPanel

@@ -11,7 +11,7 @@ Example::
 
 The checkpoint and precision apply to the VTinker network only (and ``auto``, which may pick
 it); the tile size is free only while "Auto" is off. The Device list offers the devices this
-machine has (:func:`~vtinker_ui.devices.available_devices`), found when the list first opens;
+machine has (:func:`~vtinker_core.devices.available_devices`), found when the list first opens;
 a job's other device (``cuda:1`` from a farm machine) is kept as it is.
 """
 
@@ -56,7 +56,7 @@ class DeviceComboBox(QComboBox):
 
     def offer_devices(self) -> None:
         """Replace the list by this machine's devices, keeping the text."""
-        from vtinker_ui.devices import available_devices
+        from vtinker_core.devices import available_devices
 
         self._probed = True
         text = self.currentText()

@@ -20,16 +20,6 @@ from typing import Any
 
 from vtinker_core.errors import JobError, VTinkerError
 
-#: Working memory per synthesized pixel, bytes, at float32 (what the tile estimate multiplies).
-CLASSICAL_BYTES_PER_PIXEL = 600
-VTINKER_BYTES_PER_PIXEL = 3000
-SIMPLE_BYTES_PER_PIXEL = 48
-ENGINE_BYTES_PER_PIXEL: dict[str, int] = {
-    "classical": CLASSICAL_BYTES_PER_PIXEL,
-    "vtinker": VTINKER_BYTES_PER_PIXEL,
-    "blend": SIMPLE_BYTES_PER_PIXEL,
-    "nearest": SIMPLE_BYTES_PER_PIXEL,
-}
 #: The frame size (height, width) the memory estimate assumes until a source is opened.
 ASSUMED_FRAME_SIZE = (1080, 1920)
 
@@ -209,7 +199,8 @@ def memory_estimate_text(
     overlap: int,
 ) -> str:
     """The memory read-out: :func:`~vtinker_core.tiling.estimate_memory` of a tile (or of
-    the whole frame for ``auto``) × the engine's bytes per pixel.
+    the whole frame for ``auto``) × the engine's own memory per pixel
+    (:meth:`~vtinker_core.engines.Engine.memory_per_pixel`).
 
     Args:
         engine: the engine name (``auto`` is resolved).
@@ -220,12 +211,14 @@ def memory_estimate_text(
         tile_size: the tile size, or None for ``auto``.
         overlap: the tile overlap in pixels.
     """
+    from vtinker_core.engines import engine_class
     from vtinker_core.tiling import estimate_memory, format_bytes
 
     name = resolved_engine(engine, checkpoint)
-    bpp = float(ENGINE_BYTES_PER_PIXEL.get(name, CLASSICAL_BYTES_PER_PIXEL))
-    if name == "vtinker" and precision != "float32":
-        bpp /= 2
+    try:
+        bpp = engine_class(name).memory_per_pixel(precision)  # the engine says what it needs
+    except VTinkerError:
+        return f"— ({name} is not available here)"
     height, width = frame_size or ASSUMED_FRAME_SIZE
     assumed = "" if frame_size else f" (assuming {width}×{height})"
     if tile_size is None:

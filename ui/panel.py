@@ -42,10 +42,7 @@ from vtinker_ui.cuts_section import CutsSection
 from vtinker_ui.engine_section import EngineSection, TilesSection
 from vtinker_ui.fields import ErrorLabel, FieldRow, guard_wheel
 from vtinker_ui.job_checks import (
-    CLASSICAL_BYTES_PER_PIXEL,
-    ENGINE_BYTES_PER_PIXEL,
     OUTPUT_FORMATS,
-    VTINKER_BYTES_PER_PIXEL,
     check_extras,
     check_sections,
     output_length_text,
@@ -490,11 +487,4 @@ class SettingsPanel(QWidget):
             self.renderRequested.emit(self._job.to_dict())
 
 
-__all__ = [
-    "CLASSICAL_BYTES_PER_PIXEL",
-    "ENGINE_BYTES_PER_PIXEL",
-    "OUTPUT_FORMATS",
-    "SOURCE_FILTER",
-    "VTINKER_BYTES_PER_PIXEL",
-    "SettingsPanel",
-]
+__all__ = ["OUTPUT_FORMATS", "SOURCE_FILTER", "SettingsPanel"]

@@ -15,7 +15,7 @@ sources are premultiplied on the way in), so an edge fading out over nothing kee
 the result is written as the output format stores it (:class:`~vtinker_core.color_plan.ColorPlan`).
 A whole-frame position with nothing to convert is the source frame itself.
 The preview (``ui/compute.py``) and ``vtinker pair`` use the same renderer as a full render.
-Torch is imported lazily (only :func:`_resolve_device` touches it, inside the function).
+Torch is never imported here (devices resolve through :mod:`vtinker_core.devices`).
 """
 
 from __future__ import annotations
@@ -90,7 +90,6 @@ class FrameRenderer:
         self._frames: OrderedDict[int, Frame] = OrderedDict()
         self._working: OrderedDict[int, Frame] = OrderedDict()
         self._pairs: OrderedDict[tuple[int, int], _PairState] = OrderedDict()
-        self.tile_size: int | str | None = job.tiles.size
 
     def read(self, number: int) -> Frame:
         if number in self._frames:
@@ -158,10 +157,9 @@ class FrameRenderer:
         overlap = self.job.tiles.overlap
         size = self.job.tiles.size
         if size is None:
-            bpp = float(getattr(self.engine, "bytes_per_pixel", 512))
-            device = str(getattr(self.engine, "device", "cpu"))
-            size = auto_tile_size(h, w, bpp, device, overlap=overlap)
-        align = int(getattr(self.engine, "tile_align", 1))
+            engine = self.engine
+            size = auto_tile_size(h, w, engine.bytes_per_pixel, engine.device, overlap=overlap)
+        align = self.engine.tile_align
 
         def run(tile: int | None) -> Pixels:
             if tile is None or tile >= max(h, w):
@@ -292,28 +290,15 @@ def make_engine(job: RenderJob) -> tuple[Engine, EngineChoice]:
     choice = choose_engine(job.engine.name, job.engine.checkpoint)
     options: dict[str, Any] = {}
     if choice.name == "vtinker":
-        options = {"device": _resolve_device(job.engine.device), "precision": job.engine.precision}
+        from vtinker_core.devices import resolve_device
+
+        options = {"device": resolve_device(job.engine.device), "precision": job.engine.precision}
     return create_engine(choice.name, choice.checkpoint, **options), choice
 
 
 def source_file(source: FrameSource | Any, frame: int) -> Path:
     """The file holding ``frame`` of a source (the video file itself for a video)."""
     return Path(source.path(frame))
-
-
-def _resolve_device(device: str) -> str:
-    if device != "auto":
-        return device
-    try:
-        import torch
-
-        if torch.cuda.is_available():
-            return "cuda"
-        if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
-            return "mps"
-    except ImportError:  # pragma: no cover
-        pass
-    return "cpu"
 
 
 __all__ = [

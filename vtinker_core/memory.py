@@ -88,22 +88,19 @@ def free_memory_bytes(device: str = "cpu") -> int | None:
     - ``cuda`` / ``cuda:N``: ``torch.cuda.mem_get_info`` plus what PyTorch's caching
       allocator holds unused. torch is imported only here.
     - ``mps``: Metal's recommended working set minus what the driver has allocated.
-    - anything else: ``None``.
+    - ``auto``: ``None`` (resolve it first: :func:`vtinker_core.devices.resolve_device`).
 
     Raises:
         DeviceError: a CUDA device is asked for and torch has no CUDA or no such device, or
-            the name is malformed (``cuda:x``).
+            the name is not a device (:func:`vtinker_core.devices.parse_device`).
     """
-    kind, _, index = device.strip().lower().partition(":")
+    from vtinker_core.devices import parse_device
+
+    kind, index = parse_device(device)
     if kind == "cpu":
         return _free_ram_bytes()
     if kind == "cuda":
-        if index and not index.isdigit():
-            raise DeviceError(
-                f"device {device!r} is not a CUDA device name like 'cuda' or 'cuda:1'",
-                setting="engine.device",
-            )
-        return _free_cuda_bytes(device, int(index) if index else None)
+        return _free_cuda_bytes(device, index)
     if kind == "mps":
         return _free_mps_bytes()
     return None

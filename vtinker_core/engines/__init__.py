@@ -30,6 +30,7 @@ __all__ = [
     "Region",
     "choose_engine",
     "create_engine",
+    "engine_class",
     "engine_names",
     "find_checkpoint",
 ]
@@ -132,15 +133,29 @@ def choose_engine(name: str, checkpoint: str | Path | None = None) -> EngineChoi
     return EngineChoice(name, None, "asked for")
 
 
-def create_engine(name: str, checkpoint: str | Path | None = None, **options: Any) -> Engine:
-    """An engine instance by name (``auto`` resolves first); options go to its constructor."""
-    choice = choose_engine(name, checkpoint)
-    module_name, class_name = _REGISTRY[choice.name]
+def engine_class(name: str) -> type[Engine]:
+    """The class of a concrete engine (its facts: memory per pixel, tile alignment, name).
+
+    Raises:
+        EngineError: unknown name, or the engine's module cannot be imported.
+    """
+    if name not in _REGISTRY:
+        raise EngineError(
+            f"unknown engine '{name}'; choose one of {', '.join(_REGISTRY)}", setting="engine.name"
+        )
+    module_name, class_name = _REGISTRY[name]
     try:
         module = importlib.import_module(module_name)
     except ImportError as err:
-        raise EngineError(f"the {choice.name} engine is not available: {err}") from err
+        raise EngineError(f"the {name} engine is not available: {err}") from err
     cls: type[Engine] = getattr(module, class_name)
+    return cls
+
+
+def create_engine(name: str, checkpoint: str | Path | None = None, **options: Any) -> Engine:
+    """An engine instance by name (``auto`` resolves first); options go to its constructor."""
+    choice = choose_engine(name, checkpoint)
+    cls = engine_class(choice.name)
     if choice.checkpoint is not None:
         return cls(choice.checkpoint, **options)  # type: ignore[call-arg]
     return cls(**options)

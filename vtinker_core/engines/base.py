@@ -90,9 +90,36 @@ class Motion:
 
 
 class Engine(ABC):
-    """An interpolation engine. Subclasses set ``name`` and implement the two steps."""
+    """An interpolation engine. Subclasses set ``name`` and implement the two steps.
+
+    An engine also declares what the renderer and the panel plan with, so nobody keeps a
+    table about it elsewhere: :attr:`bytes_per_pixel_float32` (working memory of synthesis per
+    pixel, what tile sizes follow; :meth:`memory_per_pixel` scales it by precision where the
+    engine computes in that precision), :attr:`tile_align` (tile sizes and offsets are
+    multiples of it), and the :attr:`device` and :attr:`precision` it runs on.
+    """
 
     name: ClassVar[str] = ""
+    #: Working memory of synthesis per output pixel at float32, in bytes.
+    bytes_per_pixel_float32: ClassVar[float] = 512.0
+    #: Whether half precision halves that memory (engines that compute in the precision).
+    memory_follows_precision: ClassVar[bool] = False
+    #: Tiles start and end on multiples of this many pixels.
+    tile_align: ClassVar[int] = 1
+    device: str = "cpu"
+    precision: str = "float32"
+
+    @classmethod
+    def memory_per_pixel(cls, precision: str = "float32") -> float:
+        """Working memory of synthesis per pixel at ``precision``, in bytes."""
+        if cls.memory_follows_precision and precision != "float32":
+            return cls.bytes_per_pixel_float32 / 2
+        return cls.bytes_per_pixel_float32
+
+    @property
+    def bytes_per_pixel(self) -> float:
+        """:meth:`memory_per_pixel` at this engine's own precision."""
+        return self.memory_per_pixel(self.precision)
 
     @abstractmethod
     def estimate(self, pair: FramePair) -> Motion:

@@ -14,6 +14,9 @@ from vtinker_core.frame import Pixels
 
 
 class _StillEngine(Engine):
+    # Two frames scaled and summed: four H×W×3 float32 temporaries.
+    bytes_per_pixel_float32 = 48.0
+
     def estimate(self, pair: FramePair) -> Motion:
         zeros = np.zeros((pair.height, pair.width, 2), np.float32)
         return Motion(forward=zeros, backward=zeros.copy())

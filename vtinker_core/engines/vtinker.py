@@ -79,6 +79,13 @@ class VTinkerEngine(Engine):
     name: ClassVar[str] = "vtinker"
     #: Synthesis crops are aligned to this; tile planners may align cores to it too.
     tile_align: ClassVar[int] = TILE_ALIGN
+    bytes_per_pixel_float32: ClassVar[float] = BYTES_PER_PIXEL_FLOAT32 + 500.0
+
+    @classmethod
+    def memory_per_pixel(cls, precision: str = "float32") -> float:
+        """The network's activations scale with the sample size; ~500 B/px do not."""
+        itemsize = 4 if precision == "float32" else 2
+        return BYTES_PER_PIXEL_FLOAT32 * itemsize / 4 + 500.0
 
     def __init__(
         self,
@@ -100,7 +107,6 @@ class VTinkerEngine(Engine):
         self.checkpoint_info: CheckpointInfo = info
         self.device = str(resolved)
         self.precision = str(dtype).removeprefix("torch.")
-        self.bytes_per_pixel = BYTES_PER_PIXEL_FLOAT32 * dtype.itemsize / 4 + 500.0
         self._interpolator: Interpolator | None = Interpolator(
             network,
             depth=depth,

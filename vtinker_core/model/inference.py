@@ -76,13 +76,13 @@ def resolve_device(device: str | torch.device) -> torch.device:
     Raises:
         DeviceError: unknown device name, or a device this machine does not have.
     """
-    try:
-        resolved = torch.device(device)
-    except (RuntimeError, TypeError, ValueError) as err:
-        raise DeviceError(
-            f"unknown device {device!r}: use 'cpu', 'cuda', 'cuda:N' or 'mps'",
-            setting="engine.device",
-        ) from err
+    from vtinker_core.devices import parse_device
+    from vtinker_core.devices import resolve_device as resolve_name
+
+    if not isinstance(device, torch.device):
+        parse_device(device)  # the one parser names a bad device
+        device = resolve_name(device)
+    resolved = torch.device(device)
     if resolved.type == "cpu":
         return resolved
     if resolved.type == "cuda":
