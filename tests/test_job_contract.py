@@ -38,8 +38,8 @@ def _schema_errors(job: dict) -> list[str]:
 
 def test_the_schema_is_a_valid_draft_2020_12_schema_shipped_in_the_package() -> None:
     Draft202012Validator.check_schema(job_schema())
-    path = Path(__import__("vtinker_core.job", fromlist=["x"]).__file__).parent
-    assert (path / "schema" / "job-1.schema.json").is_file()
+    path = Path(__import__("vtinker_core").__file__).parent
+    assert (path / "schemas" / "job-1.schema.json").is_file()
 
 
 def test_every_problem_is_reported_at_once_with_its_field() -> None:

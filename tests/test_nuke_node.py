@@ -363,7 +363,7 @@ def test_adapter_runs_on_python39(tmp_path: Path) -> None:
         f"sys.path[:0] = [{str(tmp_path)!r}, {str(Path(__file__).parent)!r}]\n"
         "from fakes.nuke import new_nuke_module\n"
         "sys.modules['nuke'] = fake = new_nuke_module()\n"
-        "import vtinker_hosts.nuke.render, vtinker_hosts.nuke.engine\n"
+        "import vtinker_hosts.nuke.render, vtinker_hosts.engine_client\n"
         "from vtinker_hosts.nuke import node, job\n"
         "read = fake.nodes.Read(file='/p/a.%04d.exr', first=1, last=9)\n"
         "read.setSelected(True)\n"

@@ -205,7 +205,7 @@ def test_any_other_upstream_is_prerendered_through_the_internal_write(
 def test_a_cancel_file_left_by_an_earlier_run_does_not_stop_the_next(tmp_path: Path) -> None:
     import json
 
-    from vtinker_hosts.nuke.engine import engine_command, run_engine
+    from vtinker_hosts.engine_client import engine_command, run_engine
 
     source = _write_plates(tmp_path / "src")
     job_path = tmp_path / "job.json"

@@ -28,7 +28,8 @@ from vtinker_installer.resolve import render_menu_script
 pytestmark = pytest.mark.host
 
 ADAPTER = Path(vtinker_hosts.resolve.__file__).resolve().parent
-SOURCES = sorted(ADAPTER.glob("*.py"))
+# The adapter and the shared engine client it loads from the folder above.
+SOURCES = [*sorted(ADAPTER.glob("*.py")), ADAPTER.parent / "engine_client.py"]
 MENU_SCRIPT = ADAPTER / "VTinker Retime.py"
 FAKE = Path(__file__).parent / "fakes" / "resolve.py"
 # Standard-library modules (and calls) newer than Python 3.6.

@@ -189,7 +189,8 @@ def test_render_process_reports_the_command_and_refuses_a_second_start(
 ) -> None:
     command = render_command(tmp_path / "job.json")
     assert command[1:4] == ["-m", "vtinker_core.cli", "render"]
-    assert command[-2:] == ["--progress", "json"]
+    assert command[6:8] == ["--progress", "json"]
+    assert command[-2:] == ["--cancel-file", f"{tmp_path / 'job.json'}.cancel"]
     render = RenderProcess()
     source = _write_plates(tmp_path / "plates", 2, (16, 16))
     with qtbot.waitSignal(render.finished, timeout=RENDER_MS) as blocker:

@@ -21,7 +21,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-EXIT_ERROR = 2
+from vtinker_core.progress import EXIT_ERROR
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -25,9 +25,7 @@ from typing import Any
 
 from vtinker_core import __version__
 from vtinker_core.errors import JobError, RenderCancelledError, VTinkerError
-
-EXIT_ERROR = 2
-EXIT_CANCELLED = 130
+from vtinker_core.progress import EXIT_CANCELLED, EXIT_ERROR
 
 
 def _add_engine_options(parser: argparse.ArgumentParser) -> None:

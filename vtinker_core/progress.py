@@ -1,7 +1,8 @@
 """Progress of a render: a bar for people, JSON lines for the Qt window and host adapters.
 
-``vtinker render --progress json`` writes one JSON object per line on stdout. Schema (version 1;
-every record has ``event`` and ``time``, seconds since the epoch):
+``vtinker render --progress json`` writes one JSON object per line on stdout. Schema (version 1,
+the file ``vtinker_core/schemas/progress-1.schema.json``; every record has ``event`` and
+``time``, seconds since the epoch):
 
 =========  ==========================================================================
 event      fields
@@ -33,9 +34,24 @@ from __future__ import annotations
 import json
 import sys
 import time
+from importlib import resources
 from typing import IO, Any
 
+#: The record schema's version (``vtinker_core/schemas/progress-1.schema.json``).
 PROGRESS_SCHEMA = 1
+SCHEMA_FILE = f"progress-{PROGRESS_SCHEMA}.schema.json"
+
+
+def progress_schema() -> dict[str, Any]:
+    """The records' JSON Schema, with the exit codes under ``x-exit-codes``."""
+    text = resources.files("vtinker_core").joinpath("schemas", SCHEMA_FILE).read_text("utf-8")
+    schema: dict[str, Any] = json.loads(text)
+    return schema
+
+
+_EXIT_CODES: dict[str, int] = progress_schema()["x-exit-codes"]
+#: How ``vtinker`` exits: every frame written; an error (one line said why); cancelled.
+EXIT_OK, EXIT_ERROR, EXIT_CANCELLED = (_EXIT_CODES[k] for k in ("ok", "error", "cancelled"))
 
 
 class ProgressReporter:

@@ -34,9 +34,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from vtinker_hosts.engine_client import (
+    EngineResult,
+    EngineStartError,
+    engine_command,
+    run_engine,
+)
 from vtinker_hosts.nuke._nuke import is_gui, load_nuke
 from vtinker_hosts.nuke.config import default_engine_executable
-from vtinker_hosts.nuke.engine import EngineResult, Record, engine_command, run_engine
 from vtinker_hosts.nuke.job import (
     RetimeSettings,
     SourceInfo,
@@ -274,7 +279,7 @@ def _fail_in_gui(node_name: str, message: str) -> None:
 # ------------------------------------------------------------------------------ running
 
 
-def _progress_percent(record: Record) -> int:
+def _progress_percent(record: dict[str, Any]) -> int:
     total = max(int(record.get("total") or 0), 1)
     return min(100, int(100 * int(record.get("done") or 0) / total))
 
@@ -284,7 +289,7 @@ def _work(nuke: Any, plan: RenderPlan) -> None:
     task = nuke.ProgressTask(f"{TITLE}: {plan.node_name}")
     task.setMessage("starting the engine")
 
-    def on_record(record: Record) -> None:
+    def on_record(record: dict[str, Any]) -> None:
         event = record.get("event")
         if event == "start":
             task.setMessage(f"{record.get('engine')}: {record.get('total')} frames")
@@ -299,7 +304,7 @@ def _work(nuke: Any, plan: RenderPlan) -> None:
     try:
         result = run_engine(plan.command, on_record=on_record, should_cancel=task.isCancelled)
     except Exception as err:  # reported to the user; a worker thread has no caller
-        nuke.executeInMainThread(_fail_in_gui, args=(plan.node_name, str(err)))
+        nuke.executeInMainThread(_fail_in_gui, args=(plan.node_name, _start_hint(err)))
         return
     finally:
         with _running_lock:
@@ -308,7 +313,13 @@ def _work(nuke: Any, plan: RenderPlan) -> None:
     nuke.executeInMainThread(_finish_in_gui, args=(plan, result))
 
 
-def _print_progress(record: Record) -> None:
+def _start_hint(err: Exception) -> str:
+    if isinstance(err, EngineStartError):
+        return f"{err}; set the engine executable on the VTinker tab (or run vtinker-install nuke)"
+    return str(err)
+
+
+def _print_progress(record: dict[str, Any]) -> None:
     event = record.get("event")
     if event == "start":
         print(f"{TITLE}: {record.get('engine')}, {record.get('total')} frames", flush=True)
@@ -331,7 +342,7 @@ def render_node(node: Any, *, background: bool | None = None) -> Any:
 
     Returns:
         GUI: the worker ``threading.Thread`` (None when the render could not start; the user
-        was told why). Terminal: the :class:`~vtinker_hosts.nuke.engine.EngineResult`.
+        was told why). Terminal: the :class:`~vtinker_hosts.engine_client.EngineResult`.
 
     Raises:
         RuntimeError: (terminal mode) the render failed; the message is the engine's.
@@ -363,7 +374,10 @@ def render_node(node: Any, *, background: bool | None = None) -> Any:
         )
         thread.start()
         return thread
-    result = run_engine(plan.command, on_record=_print_progress)
+    try:
+        result = run_engine(plan.command, on_record=_print_progress)
+    except EngineStartError as err:
+        raise RuntimeError(f"{TITLE} ({plan.node_name}): {_start_hint(err)}") from err
     if not result.ok:
         raise RuntimeError(f"{TITLE} ({plan.node_name}): {result.message}")
     apply_result(nuke, plan, result)

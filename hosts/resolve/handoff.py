@@ -13,6 +13,7 @@ torch or Qt). The window writes ``result_path`` itself when the user renders or 
 headless path builds the same document from the engine's JSON-lines progress.
 """
 
+import importlib.util
 import json
 import os
 import shutil
@@ -24,16 +25,26 @@ from .errors import RenderError
 RESULT_VERSION = 1
 ENGINE_COMMAND = "vtinker"
 WINDOW_COMMAND = "vtinker-preview"
-# Variables Resolve (or a pipeline launching it) may set for its own Python; inherited by the
-# engine's Python they would make it load Resolve's standard library instead of its own.
-_FOREIGN_PYTHON_VARIABLES = (
-    "PYTHONHOME",
-    "PYTHONPATH",
-    "PYTHONSTARTUP",
-    "PYTHONEXECUTABLE",
-    "PYTHONNOUSERSITE",
-    "__PYVENV_LAUNCHER__",
-)
+
+
+def _load_engine_client():
+    """``vtinker_hosts.engine_client``: by import inside the package, or from the file beside
+    this package when Resolve loads the adapter folder on its own (see ``VTinker Retime.py``)."""
+    try:
+        from .. import engine_client
+
+        return engine_client
+    except (ImportError, ValueError):
+        here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+        spec = importlib.util.spec_from_file_location(
+            "vtinker_engine_client", os.path.join(here, "engine_client.py")
+        )
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return module
+
+
+engine_client = _load_engine_client()
 
 
 def find_command(engine_bin, name):
@@ -44,14 +55,6 @@ def find_command(engine_bin, name):
     if not engine_bin:
         return None
     return shutil.which(name, path=engine_bin)
-
-
-def child_environment():
-    """This process's environment without the Python variables meant for Resolve's Python."""
-    env = dict(os.environ)
-    for name in _FOREIGN_PYTHON_VARIABLES:
-        env.pop(name, None)
-    return env
 
 
 def _creation_flags():
@@ -104,7 +107,7 @@ def run_window(engine_bin, handoff, work_dir, log=print):
             code = subprocess.call(
                 [command, "--resolve-job", handoff_path],
                 cwd=work_dir,
-                env=child_environment(),
+                env=engine_client.engine_environment(),
                 stdout=log_file,
                 stderr=subprocess.STDOUT,
                 creationflags=_creation_flags(),
@@ -204,34 +207,23 @@ def run_headless(engine_bin, job, work_dir, log=print):
         )
     job_path = os.path.join(work_dir, "job.json")
     write_json(job_path, job)
-    log_path = os.path.join(work_dir, "render.log")
     log("rendering {}".format(job["output"]["path"]))
-    records = []
+    command_line = engine_client.engine_command([command], job_path)
     try:
-        with open(log_path, "w", encoding="utf-8") as log_file:
-            process = subprocess.Popen(
-                [command, "render", "--job", job_path, "--progress", "json"],
-                cwd=work_dir,
-                env=child_environment(),
-                stdout=subprocess.PIPE,
-                stderr=log_file,
-                universal_newlines=True,
-                creationflags=_creation_flags(),
-            )
-            for line in process.stdout:
-                record = _parse_record(line)
-                if record is not None:
-                    records.append(record)
-                    _report(record, log)
-            code = process.wait()
-    except OSError as err:
-        raise RenderError(f"Could not start the VTinker engine ({command}): {err}") from err
-    errors = [r for r in records if r.get("event") == "error"]
-    if code != 0 or errors:
-        message = errors[-1].get("message") if errors else _tail(log_path)
-        raise RenderError(
-            "The render failed (exit status {}): {}".format(code, message or "no message")
+        result = engine_client.run_engine(
+            command_line, on_record=lambda record: _report(record, log), cwd=work_dir
         )
+    except engine_client.EngineStartError as err:
+        raise RenderError(f"Could not start the VTinker engine ({command}): {err}") from err
+    with open(os.path.join(work_dir, "render.log"), "w", encoding="utf-8") as log_file:
+        log_file.write(result.stderr)
+    if result.cancelled:
+        return {"version": RESULT_VERSION, "status": "cancelled"}
+    if not result.ok or result.error is not None:
+        raise RenderError(
+            f"The render failed (exit status {result.returncode}): {result.message}"
+        )
+    records = result.records
     starts = [r for r in records if r.get("event") == "start"]
     frames = [r["frame"] for r in records if r.get("event") == "frame" and "frame" in r]
     if starts and isinstance(starts[0].get("frames"), list) and len(starts[0]["frames"]) == 2:
@@ -239,7 +231,7 @@ def run_headless(engine_bin, job, work_dir, log=print):
     elif frames:
         first, last = min(frames), max(frames)
     else:
-        raise RenderError(f"The engine finished but reported no frames. {_tail(log_path)}")
+        raise RenderError(f"The engine finished but reported no frames. {result.message}")
     return check_result(
         {
             "version": RESULT_VERSION,
@@ -251,17 +243,6 @@ def run_headless(engine_bin, job, work_dir, log=print):
         },
         "the engine's report",
     )
-
-
-def _parse_record(line):
-    line = line.strip()
-    if not line.startswith("{"):
-        return None
-    try:
-        record = json.loads(line)
-    except ValueError:
-        return None
-    return record if isinstance(record, dict) else None
 
 
 def _report(record, log):

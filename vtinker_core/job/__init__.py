@@ -21,7 +21,7 @@ colourspace by :mod:`vtinker_core.color_plan`, output numbering from the first i
 output frame rate from the timing. A video output may add ``"codec"``.
 
 The format is a JSON Schema shipped in the package (:func:`job_schema`, file
-``vtinker_core/job/schema/job-1.schema.json``); :func:`check_job` reports every problem at
+``vtinker_core/schemas/job-1.schema.json``); :func:`check_job` reports every problem at
 once, each a :class:`~vtinker_core.errors.JobError` whose ``setting`` is the field's dotted
 name (``timing.speed``, ``output.path`` ...)::
 

@@ -6,10 +6,11 @@ Example::
     for problem in problems:
         print(problem.setting, problem)  # "timing.speed", "timing.speed: the speed must be > 0"
 
-Structure, types, allowed values and ranges are in ``schema/job-1.schema.json`` (what the host
-adapters' tests validate their jobs against). The checks here are the ones a schema cannot
-express: frame rates and speeds that must parse, curve keys that must increase, the tile overlap
-against the tile size, a frame range's grammar, options that need a certain output format.
+Structure, types, allowed values and ranges are in ``vtinker_core/schemas/job-1.schema.json``
+(what the host adapters' tests validate their jobs against). The checks here are the ones a
+schema cannot express: frame rates and speeds that must parse, curve keys that must increase,
+the tile overlap against the tile size, a frame range's grammar, options that need a certain
+output format.
 Every problem is a :class:`~vtinker_core.errors.JobError` whose ``setting`` is the field's
 dotted name.
 """
@@ -34,7 +35,7 @@ __all__ = [
     "schema_choices",
 ]
 
-#: The schema file's name inside the package (``vtinker_core/job/schema/``).
+#: The schema file's name (``vtinker_core/schemas/``).
 SCHEMA_FILE = "job-1.schema.json"
 
 # Messages for fields whose schema has alternatives (the validator's own would say "is not
@@ -59,7 +60,7 @@ _VIDEO = (".mp4", ".mov", ".mkv", ".mxf", ".avi", ".m4v")
 @cache
 def job_schema() -> dict[str, Any]:
     """The job's JSON Schema (draft 2020-12), as shipped in the package."""
-    text = resources.files("vtinker_core.job").joinpath("schema", SCHEMA_FILE).read_text("utf-8")
+    text = resources.files("vtinker_core").joinpath("schemas", SCHEMA_FILE).read_text("utf-8")
     schema: dict[str, Any] = json.loads(text)
     return schema
 
