@@ -297,3 +297,25 @@ def test_nearest_warp_indices_agree_with_nearest_warp() -> None:
     flat = (idx[:, 1] * 13 + idx[:, 0]).view(2, 1, -1).expand(-1, 3, -1)
     gathered = image.view(2, 3, -1).gather(2, flat).view(2, 3, 5, 6)
     assert torch.equal(gathered, backward_warp(image, flow, "nearest"))
+
+
+@pytest.mark.needs_cuda
+def test_the_cupy_kernels_match_the_pytorch_ops_on_cuda() -> None:
+    """The CuPy path (CUDA inference) against the plain PyTorch reference on the CPU."""
+    pytest.importorskip("cupy")
+    from vtinker_core.model.cupy_ops import cupy_available
+
+    generator = torch.Generator().manual_seed(11)
+    image = torch.rand(2, 3, 37, 53, generator=generator)
+    flow = torch.randn(2, 2, 37, 53, generator=generator) * 6
+    flow[0, :, 5, 7] = float("nan")  # dropped, as on the CPU
+    first = torch.randn(1, 16, 29, 31, generator=generator)
+    second = torch.randn(1, 16, 29, 31, generator=generator)
+    cuda = [t.cuda() for t in (image, flow, first, second)]
+    assert cupy_available(*cuda)
+
+    splat = softsplat_average(cuda[0], cuda[1]).cpu()
+    volume = correlation(cuda[2], cuda[3]).cpu()
+
+    torch.testing.assert_close(splat, softsplat_average(image, flow), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(volume, correlation(first, second), rtol=1e-5, atol=1e-5)

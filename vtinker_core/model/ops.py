@@ -2,7 +2,9 @@
 
 The official code runs forward splatting and the correlation volume as CuPy CUDA kernels that
 only accept contiguous float32 CUDA tensors. These are pure-PyTorch re-implementations of the
-same semantics (MODEL.md §4, §5), so the network also runs on CPU and in CI::
+same semantics (MODEL.md §4, §5), so the network also runs on CPU and in CI; for float32 CUDA
+tensors without gradients (inference) they hand over to this project's own CuPy kernels
+(:mod:`vtinker_core.model.cupy_ops`) when CuPy is installed::
 
     from vtinker_core.model.ops import backward_warp, correlation, softsplat_average
 
@@ -20,6 +22,8 @@ from typing import Literal
 
 import torch
 import torch.nn.functional as F
+
+from vtinker_core.model.cupy_ops import correlation_cuda, cupy_available, splat_sum_cuda
 
 __all__ = [
     "CORRELATION_RADIUS",
@@ -80,6 +84,12 @@ def softsplat_average(input: torch.Tensor, flow: torch.Tensor) -> torch.Tensor:
     if input.dtype in _REDUCED or flow.dtype in _REDUCED:
         input, flow = input.float(), flow.float()
     flow = flow.to(input.dtype)
+    if cupy_available(input, flow):  # inference on CUDA: the CuPy kernel, as upstream
+        values = torch.cat([input, input.new_ones(n, 1, h, w)], dim=1)
+        summed = splat_sum_cuda(values, flow)
+        norm = summed[:, c:]
+        norm = torch.where(norm == 0.0, torch.ones_like(norm), norm)
+        return (summed[:, :c] / norm).to(out_dtype)
     device = input.device
     hw = h * w
 
@@ -154,6 +164,8 @@ def correlation(first: torch.Tensor, second: torch.Tensor) -> torch.Tensor:
     if first.dtype in _REDUCED or second.dtype in _REDUCED:
         first, second = first.float(), second.float()
     second = second.to(first.dtype)
+    if cupy_available(first, second):  # inference on CUDA: the CuPy kernel, as upstream
+        return correlation_cuda(first, second, CORRELATION_RADIUS).to(out_dtype)
     n, c, h, w = first.shape
     r = CORRELATION_RADIUS
     span = 2 * r + 1
