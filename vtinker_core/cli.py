@@ -6,6 +6,7 @@ Examples::
     vtinker pair a.exr b.exr --t 0.25 0.5 0.75 -o mid.####.exr
     vtinker render plates/shot.####.exr -o retime/shot.####.exr --speed 50
     vtinker render --job job.json --frames 1001-1050 --progress json
+    vtinker farm bundle job.json -o sh010_farm     # an OpenJD bundle for a render farm
     vtinker info
 
 Errors print one line (the whole traceback with ``--verbose``) and exit with status 2; a
@@ -95,7 +96,10 @@ def build_parser() -> argparse.ArgumentParser:
     cuts.add_argument("--cut-threshold", type=float, default=None)
     cuts.add_argument("--cuts", default=None, help="source frames that start a shot: 1040,1102")
     render.add_argument(
-        "--progress", choices=("bar", "json", "none"), default="bar", help="progress display"
+        "--progress",
+        choices=("bar", "json", "openjd", "none"),
+        default="bar",
+        help="progress display (openjd: Open Job Description's farm progress lines)",
     )
     render.add_argument("--force", action="store_true", help="re-render frames already on disk")
     render.add_argument(
@@ -123,10 +127,12 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--progress", choices=("bar", "json", "none"), default="bar")
 
     from vtinker_core.evaluate.cli import add_evaluate_parser
+    from vtinker_core.farm.cli import add_farm_parser
     from vtinker_core.train.cli import add_train_parser
 
     add_train_parser(sub)
     add_evaluate_parser(sub)
+    add_farm_parser(sub)
     return parser
 
 
@@ -259,10 +265,17 @@ def _int_setting(text: str, setting: str) -> int:
 
 
 def _reporter(kind: str) -> Any:
-    from vtinker_core.progress import BarProgress, JsonLinesProgress, ProgressReporter
+    from vtinker_core.progress import (
+        BarProgress,
+        JsonLinesProgress,
+        OpenJDProgress,
+        ProgressReporter,
+    )
 
     if kind == "json":
         return JsonLinesProgress(sys.stdout)
+    if kind == "openjd":
+        return OpenJDProgress(sys.stdout)
     if kind == "bar":
         return BarProgress(sys.stderr)
     return ProgressReporter()
@@ -385,6 +398,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             from vtinker_core.evaluate.cli import run_evaluate
 
             return run_evaluate(args)
+        if args.command == "farm":
+            from vtinker_core.farm.cli import run_farm
+
+            return run_farm(args)
         return cmd_demo(args, reporter)
     except RenderCancelledError as err:
         reporter.error(str(err), kind=type(err).__name__, cancelled=True)

@@ -1,4 +1,5 @@
-"""Progress of a render: a bar for people, JSON lines for the Qt window and host adapters.
+"""Progress of a render: a bar for people, JSON lines for the Qt window and host adapters,
+OpenJD's ``openjd_progress`` lines for render farms (:class:`OpenJDProgress`).
 
 ``vtinker render --progress json`` writes one JSON object per line on stdout. Schema (version 1,
 the file ``vtinker_core/schemas/progress-1.schema.json``; every record has ``event`` and
@@ -168,6 +169,54 @@ class BarProgress(ProgressReporter):
         if self._bar is not None:
             self._bar.close()
             self._bar = None
+
+
+class OpenJDProgress(ProgressReporter):
+    """Open Job Description's stdout messages, for farm tasks (``--progress openjd``).
+
+    Farm agents read ``openjd_progress: <percent>`` (0 to 100) and ``openjd_status: <text>``
+    lines from a task's output to show a bar and a status, and ``openjd_fail: <text>`` as the
+    reason a task failed (OpenJD wiki, How-Jobs-Are-Run, "Stdout/Stderr Messages"); warnings
+    and the engine choice are plain lines in the task log::
+
+        openjd_status: rendering 10 frames (1001-1010), engine classical
+        openjd_progress: 10.0
+        openjd_status: frame 1001 done (1 of 10)
+    """
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self._stream = stream if stream is not None else sys.stdout
+
+    def _line(self, text: str) -> None:
+        self._stream.write(" ".join(text.split()) + "\n")  # one line, whatever the message
+        self._stream.flush()
+
+    def start(
+        self, *, total: int, frames: tuple[int, int], engine: str, reason: str, output: str
+    ) -> None:
+        self._line(f"vtinker: engine {engine} ({reason}), writing {output}")
+        self._line(
+            f"openjd_status: rendering {total} frames ({frames[0]}-{frames[1]}), engine {engine}"
+        )
+        self._line("openjd_progress: 0.0")
+
+    def frame(self, **fields: Any) -> None:
+        done, total = int(fields["done"]), max(int(fields["total"]), 1)
+        state = "already done" if fields.get("skipped") else "done"
+        self._line(f"openjd_progress: {100.0 * done / total:.1f}")
+        self._line(f"openjd_status: frame {fields['frame']} {state} ({done} of {total})")
+
+    def warning(self, message: str, *, frame: int | None = None) -> None:
+        where = "" if frame is None else f" (frame {frame})"
+        self._line(f"vtinker: warning{where}: {message}")
+
+    def done(self, *, total: int, rendered: int, skipped: int, seconds: float) -> None:
+        self._line("openjd_progress: 100.0")
+        note = f", {skipped} already there" if skipped else ""
+        self._line(f"openjd_status: {rendered} frames rendered{note} in {seconds:.1f} s")
+
+    def error(self, message: str, *, kind: str, **fields: Any) -> None:
+        self._line(f"openjd_fail: {message}")
 
 
 class CollectingProgress(ProgressReporter):

@@ -15,7 +15,8 @@ A render is:
   (it cannot resume: a cancelled or failed video render leaves no file);
 * **cancellable** — ``cancel`` (a ``threading.Event``; the CLI sets it on Ctrl-C/SIGTERM) stops
   the render after the current frame with :class:`RenderCancelledError`;
-* **locked** — a second render into the same output folder is refused while the first runs;
+* **locked** — a render of a different job into the same output folder is refused while the
+  first runs; chunks of one job share the folder (:func:`~vtinker_core.render_lock.job_identity`);
 * **safe for sources** — an output path that is one of the input files is refused up front.
 
 Motion is estimated once per source pair and reused for every output frame between them.
@@ -64,7 +65,12 @@ from vtinker_core.io import (
 from vtinker_core.io.video_write import VideoOutput
 from vtinker_core.job import RenderJob, plan_samples
 from vtinker_core.progress import ProgressReporter
-from vtinker_core.render_lock import LOCK_NAME, _remove_stale_temp_files, output_lock
+from vtinker_core.render_lock import (
+    LOCK_NAME,
+    _remove_stale_temp_files,
+    job_identity,
+    output_lock,
+)
 from vtinker_core.timecode import advance_timecode
 from vtinker_core.timing import Sample
 
@@ -220,7 +226,7 @@ def render_job(
     skipped: list[int] = []
     paths: list[Path] = []
 
-    with output_lock(out_folder):
+    with output_lock(out_folder, job_identity(job.to_dict())):
         _remove_stale_temp_files(out_folder)
         reporter.start(
             total=len(selected),
