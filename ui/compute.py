@@ -9,7 +9,8 @@ The preview window runs this in a worker thread (see :mod:`vtinker_ui.workers`):
     result.image                                  # H×W×3 uint8, the in-between through the view
     result.pixels                                 # H×W×3 float32, its RGB in the input space
 
-The render goes through :class:`vtinker_core.render.FrameRenderer`, the same code a render
+The render goes through :func:`vtinker_core.session.open_session` and its
+:class:`~vtinker_core.frame_renderer.FrameRenderer`, the same code a render
 runs, so the preview shows the pixels the render will write (colour, HDR carry, tiles). Motion
 is estimated once per source pair and kept for the next frames of the same pair.
 """
@@ -19,7 +20,7 @@ from __future__ import annotations
 import time
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
@@ -240,10 +241,9 @@ class PreviewSession:
     """
 
     def __init__(self, job: RenderJob, spec: SourceSpec) -> None:
-        from vtinker_core.color_plan import plan_colors
-        from vtinker_core.frame_renderer import FrameRenderer, make_engine, source_file
         from vtinker_core.io import open_source
         from vtinker_core.pair import PairSource
+        from vtinker_core.session import open_session
 
         self.job = job
         self.spec = spec
@@ -252,34 +252,34 @@ class PreviewSession:
         if spec.is_pair:
             from pathlib import Path
 
-            source: Any = PairSource(Path(spec.paths[0]), Path(spec.paths[1]))
+            full: Any = PairSource(Path(spec.paths[0]), Path(spec.paths[1]))
             kind = "pair"
         else:
-            source = open_source(spec.paths[0], spec.frames)
-            kind = source.kind
-        first = source.read(source.frames[0])
-        video = getattr(source, "video", None)
-        colors = plan_colors(
-            job,
-            first,
-            source_file(source, source.frames[0]),
-            video_tags=video.tags if video is not None else None,
-        )
-        # The preview shows what the source holds: output in the input's colourspace.
-        colors = replace(colors, output_cs=colors.input_cs, output_straight=False)
-        self.pipeline, self.input_cs = colors.pipeline, colors.input_cs
-        self.warnings.extend(colors.notes)
-        proxy = spec.proxy or auto_proxy(first.height, first.width)
-        if proxy not in PROXY_SCALES:
-            raise ValueError(f"proxy must be one of {PROXY_SCALES} or 0 (auto), got {proxy}")
-        if proxy > 1:
-            source = ProxySource(source, proxy)
+            full = open_source(spec.paths[0], spec.frames)
+            kind = full.kind
+        try:
+            first = full.read(full.frames[0])
+            proxy = spec.proxy or auto_proxy(first.height, first.width)
+            if proxy not in PROXY_SCALES:
+                raise ValueError(f"proxy must be one of {PROXY_SCALES} or 0 (auto), got {proxy}")
+            source = ProxySource(full, proxy) if proxy > 1 else full
+            # The preview shows what the source holds: pixels in the source's colourspace,
+            # with colour from the full-size source (a proxy is only smaller).
+            self._session = open_session(
+                job, source=source, colour_source=full, display=True, warn=self.warnings.append
+            )
+        except BaseException:
+            full.close()
+            raise
+        session = self._session
         self.source = source
-        self.engine, choice = make_engine(job)
-        self.renderer = FrameRenderer(job, source, self.engine, colors, self.warnings.append)
+        self.pipeline, self.input_cs = session.colors.pipeline, session.colors.input_cs
+        self.renderer = session.renderer
+        self.engine = session.engine
+        choice = session.choice
         detected: tuple[int, ...] = ()
         if job.cuts.detect and not spec.is_pair:
-            detected = self._detect_cuts()
+            detected = tuple(session.detected_cuts())
         displays = tuple(
             (
                 name,
@@ -327,17 +327,6 @@ class PreviewSession:
                     return view
         return None
 
-    def _detect_cuts(self) -> tuple[int, ...]:
-        from vtinker_core.cuts import DEFAULT_THRESHOLD, detect_cuts
-
-        def read_model(n: int) -> NDArray[np.float32]:
-            frame = self.renderer.read(n)
-            rgb = frame.select(self.renderer.rgb_names(frame))
-            return self.pipeline.to_model(rgb, self.input_cs).model
-
-        threshold = self.job.cuts.threshold or DEFAULT_THRESHOLD
-        return tuple(detect_cuts(list(self.source.frames), read_model, threshold))
-
     # ------------------------------------------------------------------------------ pixels
 
     def rgb_of(self, number: int) -> NDArray[np.float32]:
@@ -380,7 +369,7 @@ class PreviewSession:
             if len(frames) < 2:
                 return None
             a, b = (frames[i], frames[i + 1]) if i + 1 < len(frames) else (frames[i - 1], a)
-        return self.renderer.pair_state(a, b).motion, a
+        return self.renderer.motion(a, b), a
 
     def compute(
         self,
@@ -419,7 +408,5 @@ class PreviewSession:
 
     def close(self) -> None:
         """Release the engine and the source."""
-        self.engine.close()
-        close = getattr(self.source, "close", None)
-        if callable(close):
-            close()
+        self._session.close()
+        self.source.close()

@@ -1,11 +1,11 @@
 """Per-frame work of a render: turn timing samples into output frames.
 
-Example::
+Example (:func:`vtinker_core.session.open_session` builds all of it from a job)::
 
-    colors = plan_colors(job, first, source_file(source, 1001))
-    engine, choice = make_engine(job)
-    renderer = FrameRenderer(job, source, engine, colors, print)
+    settings = RenderSettings.from_job(job, plan_colors(job, first, source_file(source, 1001)))
+    renderer = FrameRenderer(source, engine, settings, warn=print)
     frame = renderer.render(sample, step=1.0)
+    motion = renderer.motion(1001, 1002)     # the pair's motion, estimated once
 
 :class:`FrameRenderer` keeps the last few decoded source frames and the motion of the last
 source pairs, so every output frame between two source frames reuses one motion estimate.
@@ -31,14 +31,7 @@ import numpy as np
 from vtinker_core.channels import motion_vectors, warp_channels
 from vtinker_core.color import check_finite
 from vtinker_core.color_plan import ColorPlan
-from vtinker_core.engines import (
-    Engine,
-    EngineChoice,
-    FramePair,
-    Motion,
-    choose_engine,
-    create_engine,
-)
+from vtinker_core.engines import Engine, EngineChoice, FramePair, Motion, create_engine
 from vtinker_core.errors import JobError
 from vtinker_core.frame import Frame, Pixels
 from vtinker_core.io import FrameSource
@@ -49,6 +42,29 @@ from vtinker_core.timing import Sample
 VECTOR_CHANNELS = ("forward.u", "forward.v", "backward.u", "backward.v")
 # Alpha below this is semi-transparent: its colour is carried with the alpha (see _inbetween).
 _OPAQUE = 1.0 - 1e-4
+
+
+@dataclass(frozen=True)
+class RenderSettings:
+    """What the renderer needs of a job: colour, tiles, NaN handling, vector output.
+
+    Attributes:
+        colors: the colourspaces and alpha convention (:class:`ColorPlan`).
+        tile_size: tile size in pixels, or None for auto (follow free memory).
+        tile_overlap: tile overlap in pixels.
+        sanitize: replace NaN/Inf input values instead of failing.
+        vectors: add ``forward.u/v``, ``backward.u/v`` to every output frame.
+    """
+
+    colors: ColorPlan
+    tile_size: int | None = None
+    tile_overlap: int = 64
+    sanitize: bool = False
+    vectors: bool = False
+
+    @classmethod
+    def from_job(cls, job: RenderJob, colors: ColorPlan) -> RenderSettings:
+        return cls(colors, job.tiles.size, job.tiles.overlap, job.sanitize, job.output.vectors)
 
 
 @dataclass
@@ -76,13 +92,15 @@ class FrameRenderer:
 
     def __init__(
         self,
-        job: RenderJob,
         source: FrameReader,
         engine: Engine,
-        colors: ColorPlan,
-        warn: Callable[[str], None],
+        settings: RenderSettings,
+        *,
+        warn: Callable[[str], None] = lambda _message: None,
     ) -> None:
-        self.job, self.source, self.engine, self.colors = job, source, engine, colors
+        self.source, self.engine, self.settings = source, engine, settings
+        colors = settings.colors
+        self.colors = colors
         self.pipeline = colors.pipeline
         self.input_cs, self.output_cs = colors.input_cs, colors.output_cs
         self.linear_cs = self.pipeline.resolve_colorspace("scene_linear")
@@ -97,7 +115,7 @@ class FrameRenderer:
             return self._frames[number]
         frame = self.source.read(number)
         frame, replaced = check_finite(
-            frame, source=source_file(self.source, number), sanitize=self.job.sanitize
+            frame, source=source_file(self.source, number), sanitize=self.settings.sanitize
         )
         if replaced:
             self.warn(f"replaced {replaced} NaN/Inf values in source frame {number}")
@@ -135,7 +153,11 @@ class FrameRenderer:
             )
         return names
 
-    def pair_state(self, a: int, b: int) -> _PairState:
+    def motion(self, a: int, b: int) -> Motion:
+        """The motion between source frames ``a`` and ``b`` (estimated once, then reused)."""
+        return self._pair(a, b).motion
+
+    def _pair(self, a: int, b: int) -> _PairState:
         key = (a, b)
         if key in self._pairs:
             self._pairs.move_to_end(key)
@@ -154,8 +176,8 @@ class FrameRenderer:
 
     def _synthesize(self, state: _PairState, t: float) -> Pixels:
         h, w = state.pair.height, state.pair.width
-        overlap = self.job.tiles.overlap
-        size = self.job.tiles.size
+        overlap = self.settings.tile_overlap
+        size = self.settings.tile_size
         if size is None:
             engine = self.engine
             size = auto_tile_size(h, w, engine.bytes_per_pixel, engine.device, overlap=overlap)
@@ -181,7 +203,7 @@ class FrameRenderer:
         if sample.is_copy:
             frame = self._copy(self.read(sample.frame_a))
             pixels, channels = frame.pixels, frame.channels
-            if self.job.output.vectors:
+            if self.settings.vectors:
                 zeros = np.zeros((*pixels.shape[:2], 4), np.float32)
                 state = None
                 if sample.frame_b != sample.frame_a or len(self.source.frames) > 1:
@@ -191,7 +213,7 @@ class FrameRenderer:
                 channels = (*channels, *VECTOR_CHANNELS)
             return Frame(np.ascontiguousarray(pixels), channels, frame.meta)
 
-        state = self.pair_state(sample.frame_a, sample.frame_b)
+        state = self._pair(sample.frame_a, sample.frame_b)
         return self._inbetween(state, sample.t, step)
 
     def _copy(self, frame: Frame) -> Frame:
@@ -256,7 +278,7 @@ class FrameRenderer:
             linear = _unpremultiply(linear, pixels[:, :, f0.index(alpha)][:, :, None])
         pixels[:, :, rgb_idx] = self.pipeline.linear_to(linear.astype(np.float32), self.output_cs)
         channels = f0.channels
-        if self.job.output.vectors:
+        if self.settings.vectors:
             pixels = np.concatenate([pixels, motion_vectors(state.motion, t, step)], axis=2)
             channels = (*channels, *VECTOR_CHANNELS)
         meta = f0.meta.replace(premultiplied=not straight)
@@ -266,9 +288,9 @@ class FrameRenderer:
         frames = list(self.source.frames)
         i = frames.index(frame)
         if i + 1 < len(frames):
-            return self.pair_state(frame, frames[i + 1])
+            return self._pair(frame, frames[i + 1])
         if i > 0:
-            state = self.pair_state(frames[i - 1], frame)
+            state = self._pair(frames[i - 1], frame)
             return _PairState(
                 state.frames,
                 state.model,
@@ -285,15 +307,14 @@ def _unpremultiply(linear: Pixels, alpha: Pixels) -> Pixels:
     return result
 
 
-def make_engine(job: RenderJob) -> tuple[Engine, EngineChoice]:
-    """The engine the job names (``auto`` resolved), on the job's device and precision."""
-    choice = choose_engine(job.engine.name, job.engine.checkpoint)
+def create_chosen_engine(job: RenderJob, choice: EngineChoice) -> Engine:
+    """The engine ``choice`` names, on the job's device and precision."""
     options: dict[str, Any] = {}
     if choice.name == "vtinker":
         from vtinker_core.devices import resolve_device
 
         options = {"device": resolve_device(job.engine.device), "precision": job.engine.precision}
-    return create_engine(choice.name, choice.checkpoint, **options), choice
+    return create_engine(choice.name, choice.checkpoint, **options)
 
 
 def source_file(source: FrameSource | Any, frame: int) -> Path:
@@ -304,6 +325,7 @@ def source_file(source: FrameSource | Any, frame: int) -> Path:
 __all__ = [
     "VECTOR_CHANNELS",
     "FrameRenderer",
-    "make_engine",
+    "RenderSettings",
+    "create_chosen_engine",
     "source_file",
 ]

@@ -32,6 +32,8 @@ from vtinker_core.job import RenderJob
 class PairSource:
     """Two image files seen as a two-frame source (frames 0 and 1)."""
 
+    video = None
+
     kind = "image"
 
     def __init__(self, path0: Path, path1: Path) -> None:
@@ -48,6 +50,9 @@ class PairSource:
 
     def paths(self) -> tuple[Path, ...]:
         return self._paths
+
+    def close(self) -> None:
+        """Nothing to release (the images are read whole)."""
 
 
 def _warn(message: str) -> None:
@@ -78,8 +83,7 @@ def render_pair(
 
     ``report`` receives one line saying which engine runs and why.
     """
-    from vtinker_core.color_plan import plan_colors
-    from vtinker_core.frame_renderer import FrameRenderer, make_engine
+    from vtinker_core.session import open_session
     from vtinker_core.timing import Sample
 
     for t in times:
@@ -129,33 +133,28 @@ def render_pair(
                 setting="output.path",
                 path=target,
             )
-    first = source.read(0)
-    colors = plan_colors(job, first, image0)
     for target in targets:
         prepare_output_folder(target)
-    engine_obj, choice = make_engine(job)
-    report(f"engine {choice.summary}")
-    for note in colors.notes:
-        _warn(note)
-    renderer = FrameRenderer(job, source, engine_obj, colors, _warn)
-    written = []
-    for target, t in zip(targets, times, strict=True):
-        if t in (0.0, 1.0):
-            frame = int(t)
-            sample = Sample(
-                output_frame=0, position=float(frame), frame_a=frame, frame_b=frame, t=0.0
+    with open_session(job, source=source, warn=_warn) as session:
+        colors = session.colors
+        report(f"engine {session.choice.summary}")
+        written = []
+        for target, t in zip(targets, times, strict=True):
+            if t in (0.0, 1.0):
+                frame = int(t)
+                sample = Sample(
+                    output_frame=0, position=float(frame), frame_a=frame, frame_b=frame, t=0.0
+                )
+            else:
+                sample = Sample(output_frame=0, position=t, frame_a=0, frame_b=1, t=t)
+            result = session.renderer.render(sample, step=1.0)
+            write_frame(
+                target,
+                result,
+                bit_depth=bit_depth,
+                compression=compression,
+                colorspace=colors.header,
+                chromaticities=colors.chromaticities,
             )
-        else:
-            sample = Sample(output_frame=0, position=t, frame_a=0, frame_b=1, t=t)
-        result = renderer.render(sample, step=1.0)
-        write_frame(
-            target,
-            result,
-            bit_depth=bit_depth,
-            compression=compression,
-            colorspace=colors.header,
-            chromaticities=colors.chromaticities,
-        )
-        written.append(target)
-    engine_obj.close()
+            written.append(target)
     return written

@@ -36,25 +36,19 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from vtinker_core.color_plan import ColorPlan, plan_colors
+from vtinker_core.color_plan import ColorPlan
 from vtinker_core.errors import (
     ImageReadError,
     JobError,
     RenderCancelledError,
     VTinkerError,
 )
-from vtinker_core.frame import Frame, Pixels
-from vtinker_core.frame_renderer import (
-    VECTOR_CHANNELS,
-    FrameRenderer,
-    make_engine,
-    source_file,
-)
+from vtinker_core.frame import Frame
+from vtinker_core.frame_renderer import VECTOR_CHANNELS, FrameRenderer, source_file
 from vtinker_core.io import (
     VIDEO_EXTENSIONS,
     FrameSource,
     VideoWriter,
-    open_source,
     output_path,
     parse_frame_range,
     plan_video_output,
@@ -71,6 +65,7 @@ from vtinker_core.render_lock import (
     job_identity,
     output_lock,
 )
+from vtinker_core.session import RenderSession, open_session
 from vtinker_core.timecode import advance_timecode
 from vtinker_core.timing import Sample
 
@@ -196,15 +191,22 @@ def render_job(
     """
     reporter = progress or ProgressReporter()
     started = time.monotonic()
-    source = open_source(job.input.path, job.input.frames)
-    first = source.read(source.first)
-    colors = plan_colors(
-        job,
-        first,
-        source_file(source, source.first),
-        video_tags=source.video.tags if source.video is not None else None,
-    )
-    plan = plan_render(job, source, _cuts(job, source, colors))
+    notes: list[str] = []
+    with open_session(job, warn=notes.append) as session:
+        return _render(session, reporter, started, notes, frames, cancel, force)
+
+
+def _render(
+    session: RenderSession,
+    reporter: ProgressReporter,
+    started: float,
+    notes: list[str],
+    frames: str | None,
+    cancel: threading.Event | None,
+    force: bool,
+) -> RenderResult:
+    job, source, first, colors = session.job, session.source, session.first, session.colors
+    plan = plan_render(job, source, session.cuts())
     selected = _select_frames(plan, frames)
     _check_not_overwriting_inputs(job, source, selected)
     is_video = f".{job.output.extension}" in VIDEO_EXTENSIONS
@@ -216,10 +218,9 @@ def render_job(
     video_out = _plan_video(job, source, first, colors) if is_video else None
     out_folder = prepare_output_folder(job.output.path)
 
-    engine, choice = make_engine(job)
+    renderer, choice = session.renderer, session.choice
     fps = job.output_rate(source.fps)
     tc0 = first.meta.timecode
-    renderer = FrameRenderer(job, source, engine, colors, lambda m: reporter.warning(m))
     expected_channels = len(first.channels) + (4 if job.output.vectors else 0)
     expected = (first.height, first.width, expected_channels)
     rendered: list[int] = []
@@ -235,8 +236,11 @@ def render_job(
             reason=choice.reason,
             output=job.output.path,
         )
-        for note in (*colors.notes, *(video_out.notes if video_out else ())):
+        for note in (*notes, *(video_out.notes if video_out else ())):
             reporter.warning(note)
+        notes.clear()
+        # From here on, what the renderer says goes straight to the reporter.
+        renderer.warn = reporter.warning
         writer = VideoWriter(job.output.path, fps or Fraction(24), video_out) if video_out else None
         try:
             for done, number in enumerate(selected, start=1):
@@ -279,7 +283,6 @@ def render_job(
             if writer is not None:
                 writer.abort()
             raise
-    engine.close()
     seconds = time.monotonic() - started
     reporter.done(
         total=len(selected), rendered=len(rendered), skipped=len(skipped), seconds=seconds
@@ -287,23 +290,6 @@ def render_job(
     return RenderResult(
         tuple(selected), tuple(rendered), tuple(skipped), tuple(paths), choice.name, seconds
     )
-
-
-def _cuts(job: RenderJob, source: FrameSource, colors: ColorPlan) -> list[int]:
-    """The listed cuts, plus the detected ones when the job asks."""
-    cuts = list(job.cuts.frames)
-    if not job.cuts.detect:
-        return cuts
-    from vtinker_core.cuts import DEFAULT_THRESHOLD, detect_cuts
-
-    threshold = job.cuts.threshold or DEFAULT_THRESHOLD
-
-    def read_model(n: int) -> Pixels:
-        frame = source.read(n)
-        rgb = frame.select(frame.rgb_channels or frame.channels[:3])
-        return colors.pipeline.to_model(rgb, colors.input_cs).model
-
-    return sorted(set(cuts) | set(detect_cuts(list(source.frames), read_model, threshold)))
 
 
 def _plan_video(
@@ -347,7 +333,6 @@ __all__ = [
     "RenderPlan",
     "RenderResult",
     "VTinkerError",
-    "make_engine",
     "output_lock",
     "plan_render",
     "render_job",

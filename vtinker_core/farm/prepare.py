@@ -96,7 +96,7 @@ def prepare_farm_job(
         settled = RenderJob.from_dict(data)
         cuts = list(settled.cuts.frames)
         if settled.cuts.detect:
-            cuts = _detect_cuts(settled, source, first)
+            cuts = _detect_cuts(settled, source)
             data["cuts"] = {"detect": False, "threshold": None, "frames": cuts}
             notes.append(f"cuts detected here and listed in the job: {cuts or 'none'}")
             settled = RenderJob.from_dict(data)
@@ -220,15 +220,8 @@ def _settle_ocio(data: dict[str, Any], base: Path, notes: list[str]) -> None:
     data["ocio"] = config
 
 
-def _detect_cuts(job: RenderJob, source: FrameSource, first: Any) -> list[int]:
-    # The render's own detection, so the farm's cuts are exactly those a local render finds.
-    from vtinker_core.color_plan import plan_colors
-    from vtinker_core.render import _cuts, source_file
+def _detect_cuts(job: RenderJob, source: FrameSource) -> list[int]:
+    """The listed and detected cuts, by the render's own session: exactly a local render's."""
+    from vtinker_core.session import open_session
 
-    colors = plan_colors(
-        job,
-        first,
-        source_file(source, source.first),
-        video_tags=source.video.tags if source.video is not None else None,
-    )
-    return list(_cuts(job, source, colors))
+    return open_session(job, source=source).cuts()
