@@ -120,7 +120,7 @@ def test_release_memory_collects_unreachable_cycles_without_cuda():
         alive = weakref.ref(a)
         del a, b
         assert alive() is not None
-        memory._release_memory()  # gc pass; empties the CUDA cache only where CUDA is in use
+        memory.release_memory()  # gc pass; empties the CUDA cache only where CUDA is in use
         assert alive() is None
     finally:
         gc.enable()

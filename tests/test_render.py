@@ -15,7 +15,8 @@ from vtinker_core.frame import Frame, FrameMeta, Window
 from vtinker_core.io import read_frame, write_frame
 from vtinker_core.job import RenderJob
 from vtinker_core.progress import CollectingProgress
-from vtinker_core.render import LOCK_NAME, render_job
+from vtinker_core.render import render_job
+from vtinker_core.render_lock import LOCK_NAME
 
 H, W = 24, 40
 CHANNELS = ("R", "G", "B", "A", "depth.Z")

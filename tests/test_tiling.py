@@ -10,13 +10,13 @@ import textwrap
 import numpy as np
 import pytest
 
-from vtinker_core import tiling
+from vtinker_core import memory
 from vtinker_core.engines.base import Region
 from vtinker_core.errors import EngineError
+from vtinker_core.memory import estimate_memory
 from vtinker_core.tiling import (
     Tile,
     auto_tile_size,
-    estimate_memory,
     feather_weights,
     plan_tiles,
     run_with_oom_retry,
@@ -222,14 +222,14 @@ def test_synthesize_tiled_checks_shapes_and_coverage():
 
 
 def test_auto_tile_size_is_none_when_the_frame_fits(monkeypatch):
-    monkeypatch.setattr(tiling, "free_memory_bytes", lambda device="cpu": 64 * 1024**3)
+    monkeypatch.setattr(memory, "free_memory_bytes", lambda device="cpu": 64 * 1024**3)
     assert auto_tile_size(1080, 1920, 3000.0) is None  # 6.2 GB of a 32 GB budget
 
 
 @pytest.mark.parametrize("overlap", [0, 32, 64])
 def test_auto_tile_size_is_the_largest_fitting_multiple_of_64(monkeypatch, overlap):
     free = 8 * 1024**3
-    monkeypatch.setattr(tiling, "free_memory_bytes", lambda device="cpu": free)
+    monkeypatch.setattr(memory, "free_memory_bytes", lambda device="cpu": free)
     size = auto_tile_size(2160, 4096, 3000.0, "cpu", 0.5, overlap=overlap)
     assert size is not None and size % 64 == 0 and size > 2 * overlap
     budget = free * 0.5
@@ -239,17 +239,17 @@ def test_auto_tile_size_is_the_largest_fitting_multiple_of_64(monkeypatch, overl
 
 def test_auto_tile_size_accounts_for_the_frame_edge(monkeypatch):
     # A wide, short frame: a tile's region is clipped to the frame height.
-    monkeypatch.setattr(tiling, "free_memory_bytes", lambda device="cpu": 2 * 200 * 1000 * 100)
+    monkeypatch.setattr(memory, "free_memory_bytes", lambda device="cpu": 2 * 200 * 1000 * 100)
     size = auto_tile_size(200, 8000, 100.0, overlap=0)
     assert size == 960  # 200 × 960 × 100 B fits the 20 MB budget, 200 × 1024 × 100 B does not
 
 
 def test_auto_tile_size_smallest_and_fallback(monkeypatch):
-    monkeypatch.setattr(tiling, "free_memory_bytes", lambda device="cpu": 1000)
+    monkeypatch.setattr(memory, "free_memory_bytes", lambda device="cpu": 1000)
     assert auto_tile_size(2160, 4096, 3000.0, overlap=64) == 192  # nothing fits: smallest size
-    monkeypatch.setattr(tiling, "free_memory_bytes", lambda device="cpu": None)
+    monkeypatch.setattr(memory, "free_memory_bytes", lambda device="cpu": None)
     size = auto_tile_size(4320, 8192, 3000.0, overlap=64)
-    assert size is not None and (size + 128) ** 2 * 3000 <= tiling.FALLBACK_FREE_BYTES * 0.5
+    assert size is not None and (size + 128) ** 2 * 3000 <= memory.FALLBACK_FREE_BYTES * 0.5
     with pytest.raises(ValueError):
         auto_tile_size(10, 10, 1.0, budget_fraction=0.0)
 
@@ -261,7 +261,7 @@ def test_auto_tile_size_smallest_and_fallback(monkeypatch):
 def releases(monkeypatch) -> list[int]:
     """Counts memory releases between retries (a real one runs a full, slow gc pass)."""
     calls: list[int] = []
-    monkeypatch.setattr(tiling, "_release_memory", lambda: calls.append(1))
+    monkeypatch.setattr(memory, "release_memory", lambda: calls.append(1))
     return calls
 
 
@@ -337,13 +337,14 @@ def test_tiling_works_without_torch():
         import sys
         sys.modules["torch"] = None
         sys.modules["cupy"] = None
-        from vtinker_core import tiling
-        assert tiling.is_out_of_memory_error(MemoryError())
-        assert not tiling.is_out_of_memory_error(RuntimeError("other"))
-        tiling.free_memory_bytes("cpu")
+        from vtinker_core import memory, tiling
+        from vtinker_core.errors import DeviceError
+        assert memory.is_out_of_memory_error(MemoryError())
+        assert not memory.is_out_of_memory_error(RuntimeError("other"))
+        memory.free_memory_bytes("cpu")
         try:
-            tiling.free_memory_bytes("cuda")
-        except tiling.DeviceError:
+            memory.free_memory_bytes("cuda")
+        except DeviceError:
             pass
         else:
             raise SystemExit("expected DeviceError")

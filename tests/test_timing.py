@@ -7,12 +7,12 @@ from fractions import Fraction
 
 import pytest
 
+from vtinker_core.curves import evaluate_curve
 from vtinker_core.errors import JobError
 from vtinker_core.job import TimingSpec
 from vtinker_core.timing import (
     Sample,
     build_timing,
-    evaluate_curve,
     parse_fps,
     parse_speed,
     required_frames,

@@ -16,7 +16,7 @@ pytest.importorskip("pytestqt")
 from vtinker_core.frame import Frame
 from vtinker_core.io import write_frame
 from vtinker_core.job import RenderJob
-from vtinker_core.tiling import estimate_memory, format_bytes
+from vtinker_core.memory import estimate_memory, format_bytes
 from vtinker_ui.fields import FieldRow
 from vtinker_ui.panel import SettingsPanel
 

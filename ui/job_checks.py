@@ -198,7 +198,7 @@ def memory_estimate_text(
     tile_size: int | None,
     overlap: int,
 ) -> str:
-    """The memory read-out: :func:`~vtinker_core.tiling.estimate_memory` of a tile (or of
+    """The memory read-out: :func:`~vtinker_core.memory.estimate_memory` of a tile (or of
     the whole frame for ``auto``) × the engine's own memory per pixel
     (:meth:`~vtinker_core.engines.Engine.memory_per_pixel`).
 
@@ -212,7 +212,7 @@ def memory_estimate_text(
         overlap: the tile overlap in pixels.
     """
     from vtinker_core.engines import engine_class
-    from vtinker_core.tiling import estimate_memory, format_bytes
+    from vtinker_core.memory import estimate_memory, format_bytes
 
     name = resolved_engine(engine, checkpoint)
     try:

@@ -160,7 +160,7 @@ def _timing_dict(args: argparse.Namespace) -> dict[str, Any] | None:
     if mode == "multiply":
         return {"mode": "multiply", "multiplier": args.multiply}
     if mode == "curve":
-        from vtinker_core.timing import load_curve_keys
+        from vtinker_core.curves import load_curve_keys
 
         keys = load_curve_keys(Path(args.curve))
         return {"mode": "curve", "keys": [list(k) for k in keys]}

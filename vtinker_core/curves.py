@@ -34,6 +34,7 @@ __all__ = [
     "load_curve_keys",
     "normalise_keys",
     "parse_curve_keys",
+    "whole_number",
 ]
 
 CurveShape = Literal["linear", "smooth"]
@@ -114,7 +115,7 @@ def normalise_keys(raw: Iterable[Any]) -> tuple[CurveKey, ...]:
                 f"timing.keys: a key must be {{'frame': F, 'source': S}} or [F, S], got {item!r}",
                 setting="timing.keys",
             )
-        frame = _whole_number(pair[0], "timing.keys")
+        frame = whole_number(pair[0], "timing.keys")
         source = _finite_number(pair[1], "timing.keys")
         if keys and frame <= keys[-1][0]:
             raise JobError(
@@ -235,7 +236,8 @@ def _finite_number(value: Any, setting: str) -> float:
     return number
 
 
-def _whole_number(value: Any, setting: str) -> int:
+def whole_number(value: Any, setting: str) -> int:
+    """``value`` as a whole frame number; JobError naming ``setting`` if it is not one."""
     number = _finite_number(value, setting)
     if number != int(number):
         raise JobError(f"{setting}: {value!r} is not a whole frame number", setting=setting)

@@ -33,6 +33,7 @@ __all__ = [
     "format_bytes",
     "free_memory_bytes",
     "is_out_of_memory_error",
+    "release_memory",
 ]
 
 #: Free memory assumed when the platform does not tell (2 GiB): small tiles, never a crash.
@@ -135,7 +136,7 @@ def is_out_of_memory_error(error: BaseException) -> bool:
 # --- helpers ---------------------------------------------------------------------------------
 
 
-def _release_memory() -> None:
+def release_memory() -> None:
     gc.collect()
     torch = sys.modules.get("torch")
     cuda = getattr(torch, "cuda", None)

@@ -21,9 +21,9 @@ A render is:
 
 Motion is estimated once per source pair and reused for every output frame between them.
 
-This module plans and drives the render; the per-frame work lives in
-:mod:`vtinker_core.frame_renderer` and the folder lock in :mod:`vtinker_core.render_lock`
-(their public names are re-exported here).
+This module plans and drives the render; the session (source, colour, engine) comes from
+:mod:`vtinker_core.session`, the per-frame work from :mod:`vtinker_core.frame_renderer` and
+the folder lock from :mod:`vtinker_core.render_lock`.
 """
 
 from __future__ import annotations
@@ -41,10 +41,9 @@ from vtinker_core.errors import (
     ImageReadError,
     JobError,
     RenderCancelledError,
-    VTinkerError,
 )
 from vtinker_core.frame import Frame
-from vtinker_core.frame_renderer import VECTOR_CHANNELS, FrameRenderer, source_file
+from vtinker_core.frame_renderer import source_file
 from vtinker_core.io import (
     VIDEO_EXTENSIONS,
     FrameSource,
@@ -60,10 +59,9 @@ from vtinker_core.io.video_write import VideoOutput
 from vtinker_core.job import RenderJob, plan_samples
 from vtinker_core.progress import ProgressReporter
 from vtinker_core.render_lock import (
-    LOCK_NAME,
-    _remove_stale_temp_files,
     job_identity,
     output_lock,
+    remove_stale_temp_files,
 )
 from vtinker_core.session import RenderSession, open_session
 from vtinker_core.timecode import advance_timecode
@@ -228,7 +226,7 @@ def _render(
     paths: list[Path] = []
 
     with output_lock(out_folder, job_identity(job.to_dict())):
-        _remove_stale_temp_files(out_folder)
+        remove_stale_temp_files(out_folder)
         reporter.start(
             total=len(selected),
             frames=(selected[0], selected[-1]),
@@ -326,15 +324,4 @@ def _default_bit_depth(job: RenderJob, frame: Frame) -> str | None:
     return None
 
 
-__all__ = [
-    "LOCK_NAME",
-    "VECTOR_CHANNELS",
-    "FrameRenderer",
-    "RenderPlan",
-    "RenderResult",
-    "VTinkerError",
-    "output_lock",
-    "plan_render",
-    "render_job",
-    "source_file",
-]
+__all__ = ["RenderPlan", "RenderResult", "plan_render", "render_job"]

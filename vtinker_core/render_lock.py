@@ -4,7 +4,7 @@ Example::
 
     key = job_identity(job.to_dict())
     with output_lock(Path("out"), key):
-        _remove_stale_temp_files(Path("out"))
+        remove_stale_temp_files(Path("out"))
         ...  # write frames
 
 Every render holds its own lock file in the output folder,
@@ -148,7 +148,7 @@ def _lock_is_stale(host: str, pid: str) -> bool:
     return False
 
 
-def _remove_stale_temp_files(folder: Path) -> None:
+def remove_stale_temp_files(folder: Path) -> None:
     """Delete half-written frames of earlier renders, unless another render runs here now
     (a chunk of the same job: its temporary files are in use)."""
     if len(_live_holders(folder)) > 1:
@@ -158,4 +158,4 @@ def _remove_stale_temp_files(folder: Path) -> None:
             path.unlink()
 
 
-__all__ = ["LOCK_NAME", "job_identity", "output_lock"]
+__all__ = ["LOCK_NAME", "job_identity", "output_lock", "remove_stale_temp_files"]

@@ -22,7 +22,7 @@ frame. Where the overlap is wider than half a neighbouring core, the ramp is nar
 and the rest of the region is context only (weight 0): the network sees it, the output does not.
 
 Memory estimates, free memory per device and out-of-memory detection live in
-:mod:`vtinker_core.memory`; their names are re-exported here.
+:mod:`vtinker_core.memory`.
 """
 
 from __future__ import annotations
@@ -34,34 +34,19 @@ from typing import Any, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from vtinker_core import memory
 from vtinker_core.engines.base import Region
-from vtinker_core.errors import DeviceError, EngineError
+from vtinker_core.errors import EngineError
 from vtinker_core.frame import Pixels
-from vtinker_core.memory import (
-    FALLBACK_FREE_BYTES,
-    _release_memory,
-    estimate_memory,
-    format_bytes,
-    free_memory_bytes,
-    is_out_of_memory_error,
-)
 
-# The memory names are re-exported: they lived here before vtinker_core.memory existed, and
-# auto_tile_size / run_with_oom_retry look them up here (tests patch them on this module).
 __all__ = [
     "DEFAULT_OVERLAP",
-    "FALLBACK_FREE_BYTES",
     "MIN_RETRY_TILE_SIZE",
     "MIN_TILE_SIZE",
     "TILE_SIZE_STEP",
-    "DeviceError",
     "Tile",
     "auto_tile_size",
-    "estimate_memory",
     "feather_weights",
-    "format_bytes",
-    "free_memory_bytes",
-    "is_out_of_memory_error",
     "plan_tiles",
     "run_with_oom_retry",
     "synthesize_tiled",
@@ -261,8 +246,10 @@ def auto_tile_size(
     Args:
         height: frame height in pixels.
         width: frame width in pixels.
-        bytes_per_pixel: the engine's working memory per pixel (see :func:`estimate_memory`).
-        device: ``cpu``, ``cuda``, ``cuda:N`` or ``mps`` (see :func:`free_memory_bytes`).
+        bytes_per_pixel: the engine's working memory per pixel
+            (:func:`vtinker_core.memory.estimate_memory`).
+        device: ``cpu``, ``cuda``, ``cuda:N`` or ``mps``
+            (:func:`vtinker_core.memory.free_memory_bytes`).
         budget_fraction: the share of free memory to plan for, in (0, 1].
         overlap: the overlap the tiles will use; a tile's region is its size plus the overlap
             on each side (clipped to the frame).
@@ -271,7 +258,7 @@ def auto_tile_size(
         ``None`` when the whole frame fits (no tiling); else the largest multiple of 64 whose
         region fits, at least the smallest multiple of 64 above twice the overlap even when
         that does not fit (an out-of-memory retry then goes on from there). When the free
-        memory is unknown, :data:`FALLBACK_FREE_BYTES` is assumed.
+        memory is unknown, :data:`vtinker_core.memory.FALLBACK_FREE_BYTES` is assumed.
 
     Raises:
         ValueError: ``budget_fraction`` outside (0, 1] or another argument out of range.
@@ -279,16 +266,16 @@ def auto_tile_size(
     """
     if not 0.0 < budget_fraction <= 1.0:
         raise ValueError(f"budget_fraction must lie in (0, 1], got {budget_fraction}")
-    free = free_memory_bytes(device)
-    budget = (FALLBACK_FREE_BYTES if free is None else free) * budget_fraction
-    if estimate_memory(height, width, bytes_per_pixel) <= budget:
+    free = memory.free_memory_bytes(device)
+    budget = (memory.FALLBACK_FREE_BYTES if free is None else free) * budget_fraction
+    if memory.estimate_memory(height, width, bytes_per_pixel) <= budget:
         return None
     smallest = (2 * overlap // TILE_SIZE_STEP + 1) * TILE_SIZE_STEP
     best = smallest
     size = smallest
     while size < max(height, width):
         side_h, side_w = min(size + 2 * overlap, height), min(size + 2 * overlap, width)
-        if estimate_memory(side_h, side_w, bytes_per_pixel) > budget:
+        if memory.estimate_memory(side_h, side_w, bytes_per_pixel) > budget:
             break
         best = size
         size += TILE_SIZE_STEP
@@ -329,7 +316,7 @@ def run_with_oom_retry(
         try:
             return render(current)
         except Exception as err:
-            if not is_out_of_memory_error(err):
+            if not memory.is_out_of_memory_error(err):
                 raise
             tried = max(height, width) if current is None else current
             what = f"the whole {width}×{height} frame" if current is None else f"tile {current} px"
@@ -345,7 +332,7 @@ def run_with_oom_retry(
             message = f"out of memory at {what}; retrying with {smaller} px tiles"
         # Outside the except block the failed attempt's traceback, and the tensors its frames
         # still reference, are released before the next try.
-        _release_memory()
+        memory.release_memory()
         if on_retry is not None:
             on_retry(message)
         current = smaller

@@ -24,8 +24,7 @@ Conventions shared by every mode:
   in ``curve`` mode (the keys' frames are the output frames) and ``fill`` mode (the output frames
   are the source frames).
 
-Curve keys (parsing, loading, evaluating) live in :mod:`vtinker_core.curves`; their names are
-re-exported here.
+Curve keys (parsing, loading, evaluating) live in :mod:`vtinker_core.curves`.
 """
 
 from __future__ import annotations
@@ -40,28 +39,19 @@ from typing import TYPE_CHECKING, cast
 from vtinker_core.curves import (
     CurveKey,
     CurveShape,
-    _whole_number,
     evaluate_curve,
-    load_curve_keys,
     normalise_keys,
-    parse_curve_keys,
+    whole_number,
 )
 from vtinker_core.errors import JobError
 
 if TYPE_CHECKING:
     from vtinker_core.job import TimingSpec
 
-# The curve names are re-exported: they lived here before vtinker_core.curves existed.
 __all__ = [
     "SNAP_TOLERANCE",
-    "CurveKey",
-    "CurveShape",
     "Sample",
     "build_timing",
-    "evaluate_curve",
-    "load_curve_keys",
-    "normalise_keys",
-    "parse_curve_keys",
     "parse_fps",
     "parse_speed",
     "required_frames",
@@ -386,7 +376,7 @@ def retime_fill(source_frames: Iterable[int], fill_frames: Iterable[int]) -> lis
         JobError: ``timing.fill_frames``: empty, not a source frame, or every frame is listed.
     """
     frames = _frames(source_frames)
-    bad = sorted({_whole_number(f, "timing.fill_frames") for f in fill_frames})
+    bad = sorted({whole_number(f, "timing.fill_frames") for f in fill_frames})
     if not bad:
         raise JobError(
             "timing.fill_frames: list at least one frame to fill", setting="timing.fill_frames"
