@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 import subprocess
@@ -280,3 +281,55 @@ def test_a_video_retimes_to_a_video_and_to_a_sequence(tmp_path: Path) -> None:
         == 0
     )
     assert sorted(p.name for p in seq.parent.iterdir()) == [f"clip.{i:04d}.png" for i in range(5)]
+
+
+def _write_levels(folder: Path, count: int) -> str:
+    """Flat plates at level 0.1·i, so a blended output's level reads back its source time."""
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        px = np.full((8, 8, 3), 0.1 * i, np.float32)
+        write_frame(folder / f"lv.{1001 + i:04d}.exr", Frame.from_array(px), bit_depth="float")
+    return str(folder / "lv.####.exr")
+
+
+@pytest.mark.parametrize(
+    ("flag", "value", "times"),
+    [
+        # output speed 100 % at 1001 → 50 % at 1005, integrated (see test_timing.py)
+        ("--speed", "1001:100,1005:50", [0, 0.9375, 1.75, 2.4375, 3, 3.5, 4]),
+        # input speed 100 % at source 1001 → 50 % at 1003, each step the speed where it stands
+        ("--input-speed", "1001:100,1003:50", [0, 1, 1.75, 2.3125, 2.8125, 3.3125, 3.8125]),
+    ],
+)
+def test_animated_speed_flags_render_the_integrated_source_times(
+    tmp_path: Path, flag: str, value: str, times: list[float]
+) -> None:
+    """Each output is the in-between at the hand-computed source time: the same pixels as a
+    curve keyed at those times (the blend engine mixes in its working encoding, so levels are
+    compared with that render rather than with a linear mix)."""
+    source = _write_levels(tmp_path / "src", 5)
+    out, expected = tmp_path / "out" / "r.####.exr", tmp_path / "curve" / "c.####.exr"
+    curve = tmp_path / "keys.json"
+    curve.write_text(json.dumps([[1001 + i, 1001 + t] for i, t in enumerate(times)]))
+    for flags, path in (([flag, value], out), (["--curve", str(curve)], expected)):
+        args = ["render", source, "-o", str(path), *flags, "--engine", "blend"]
+        assert main([*args, "--progress", "none"]) == 0
+    got = [read_frame(p).pixels for p in sorted(out.parent.glob("r.*.exr"))]
+    want = [read_frame(p).pixels for p in sorted(expected.parent.glob("c.*.exr"))]
+    assert len(got) == len(times) == len(want)
+    for a, b in zip(got, want, strict=True):
+        np.testing.assert_array_equal(a, b)
+    levels = [float(px.mean()) for px in got]
+    assert all(b > a for a, b in itertools.pairwise(levels))  # distinct, rising
+    assert levels[0] == 0.0 and levels[-1] == pytest.approx(0.1 * times[-1], abs=0.01)
+
+
+def test_a_malformed_speed_key_is_one_line_and_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = _write_levels(tmp_path / "src", 3)
+    out = tmp_path / "out" / "r.####.exr"
+    assert main(["render", source, "-o", str(out), "--speed", "1001:100,1003"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["vtinker: error: --speed: '1003' is not FRAME:PERCENT (e.g. 1001:100,1025:25)"]
+    assert not out.parent.exists()

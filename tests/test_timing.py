@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from fractions import Fraction
 
@@ -434,3 +435,91 @@ def test_sample_rejects_inconsistent_values() -> None:
         Sample(1, 1.0, 1, 2, 0.0)
     with pytest.raises(ValueError):
         Sample(1, 1.5, 1, 1, 0.5)
+
+
+# --------------------------------------------------------------------------- animated speeds
+
+
+def test_animated_output_speed_integrates_the_keyed_curve() -> None:
+    # speed(f) = 1 at output 1, 0.5 at output 5: linear between, held after.
+    # position(f) = 1 + ∫_1^f speed: ∫_1^2 = (1 + 0.875)/2 = 0.9375, ∫_2^3 = (0.875 + 0.75)/2
+    # = 0.8125, ∫_3^4 = 0.6875, ∫_4^5 = 0.5625 (sum 3), then 0.5 per frame.
+    spec = TimingSpec.from_dict(
+        {"mode": "speed", "speed": [{"frame": 1, "speed": 1}, {"frame": 5, "speed": "50%"}]}
+    )
+    samples = build_timing(spec, range(1, 8))
+    assert positions(samples) == [1, 1.9375, 2.75, 3.4375, 4, 4.5, 5, 5.5, 6, 6.5, 7]
+    assert [s.output_frame for s in samples] == list(range(1, 12))
+    assert (samples[1].frame_a, samples[1].frame_b, samples[1].t) == (1, 2, 0.9375)
+
+
+def test_animated_output_speed_keys_use_the_output_numbering() -> None:
+    # Keys at output frames 101 and 103 (the job's output.start is 101): speed 2 → 0 … held 0
+    # would never end, so the last key comes back up: 2, 0, 2 at 101, 102, 103.
+    # ∫_101^102 = 1, ∫_102^103 = 1, then 2 per frame: positions 10, 11, 12, 14, 16, 18, 20.
+    keys = [(101, 2.0), (102, 0.0), (103, 2.0)]
+    samples = build_timing(
+        TimingSpec(mode="speed", speed_keys=keys), range(10, 21), output_start=101
+    )
+    assert positions(samples) == [10, 11, 12, 14, 16, 18, 20]
+    assert samples[0].output_frame == 101
+    # the same keys read from output frame 1 are all "after the last key": speed 2 throughout
+    assert positions(build_timing(TimingSpec(mode="speed", speed_keys=keys), range(10, 21))) == [
+        10, 12, 14, 16, 18, 20,
+    ]  # fmt: skip
+
+
+def test_a_constant_keyed_speed_equals_the_plain_speed() -> None:
+    keyed = build_timing(TimingSpec(mode="speed", speed_keys=((1001, 0.4),)), range(1001, 1011))
+    plain = build_timing(TimingSpec(mode="speed", speed=0.4), range(1001, 1011))
+    assert keyed == plain
+
+
+def test_animated_speed_reverses_and_holds_the_first_frame() -> None:
+    # speed 1 at 1, −1 at 3: ∫_1^2 = 0.5, ∫_2^3 = −0.5, then −1 per frame: 1, 1.5, 1, (0 → held 1)
+    samples = build_timing(TimingSpec(mode="speed", speed_keys=((1, 1.0), (3, -1.0))), range(1, 6))
+    assert positions(samples) == [1, 1.5, 1]
+
+
+def test_animated_speed_that_stops_for_ever_is_refused() -> None:
+    with pytest.raises(JobError, match="never reaches the last source frame") as err:
+        build_timing(TimingSpec(mode="speed", speed_keys=((1, 1.0), (3, 0.0))), range(1, 10))
+    assert err.value.setting == "timing.speed"
+    with pytest.raises(JobError, match="0 everywhere"):
+        TimingSpec.from_dict({"mode": "speed", "speed": [[1, 0], [5, "0%"]]})
+    with pytest.raises(JobError, match="must increase"):
+        TimingSpec.from_dict({"mode": "speed", "speed": [[5, 1], [5, 0.5]]})
+
+
+def test_animated_input_speed_is_evaluated_on_the_source_axis() -> None:
+    # speed(p) = 1 at source 1, 0.5 at source 5 (linear), 0.5 after: each output advances by
+    # the speed at the source position it shows: 1 → 2 (speed 1), 2 → 2.875 (speed 0.875),
+    # 2.875 → 2.875 + (1 − 1.875/8) = 3.640625, then 3.640625 + (1 − 2.640625/8).
+    spec = TimingSpec.from_dict(
+        {"mode": "input_speed", "keys": [[1, 1], {"source": 5, "speed": "50%"}]}
+    )
+    got = positions(build_timing(spec, range(1, 8)))
+    p4 = 3.640625 + (1 - 2.640625 / 8)
+    assert got[:5] == [1, 2, 2.875, 3.640625, p4]
+    # past source 5 the speed is held at 0.5 until the last source frame
+    assert all(b - a == pytest.approx(0.5) for a, b in itertools.pairwise(got[6:]))
+    assert got[-1] <= 7 < got[-1] + 0.5 + 1e-9
+    assert spec.to_dict() == {
+        "mode": "input_speed",
+        "keys": [{"source": 1.0, "speed": 1.0}, {"source": 5.0, "speed": 0.5}],
+    }
+
+
+def test_input_speed_must_move_forwards() -> None:
+    with pytest.raises(JobError, match="must be > 0") as err:
+        TimingSpec.from_dict({"mode": "input_speed", "keys": [[1, 1], [5, 0]]})
+    assert err.value.setting == "timing.keys"
+
+
+def test_animated_speeds_round_trip_through_the_job_file() -> None:
+    spec = TimingSpec.from_dict({"mode": "speed", "speed": [[1001, "100%"], [1025, 0.25]]})
+    assert spec.to_dict()["speed"] == [
+        {"frame": 1001.0, "speed": 1.0},
+        {"frame": 1025.0, "speed": 0.25},
+    ]
+    assert TimingSpec.from_dict(json.loads(json.dumps(spec.to_dict()))) == spec

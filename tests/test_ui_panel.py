@@ -90,6 +90,45 @@ def test_each_timing_mode_gives_its_exact_job_fields(panel: SettingsPanel) -> No
     assert panel.job_dict()["timing"] == {"mode": "fill", "fill_frames": [2, 4]}
 
 
+def test_keyed_speeds_give_the_animated_timings(panel: SettingsPanel, qtbot: Any) -> None:
+    timing = panel.timing
+    _set_mode(panel, "speed_keys")
+    timing.speed_keys.add_row("1", "100")
+    timing.speed_keys.add_row("5", "50")
+    assert panel.job_dict()["timing"] == {
+        "mode": "speed",
+        "speed": [{"frame": 1.0, "speed": 1.0}, {"frame": 5.0, "speed": 0.5}],
+        "centre_samples": False,
+    }
+    # integrated: 1, 1.9375, 2.75, 3.4375, 4, 4.5, 5 (tests/test_timing.py): 7 outputs
+    assert panel.output_length() == 7
+
+    _set_mode(panel, "input_speed")
+    timing.input_speed_keys.add_row("1", "100")
+    timing.input_speed_keys.add_row("3", "0")
+    assert not panel.is_valid()
+    assert "must be > 0" in panel.error_text("timing.keys")
+    assert _same_row(panel, "timing.input_speed_keys", timing.input_speed_keys)
+    timing.input_speed_keys.set_rows([("1", "100"), ("3", "50")])
+    assert panel.is_valid()
+    assert panel.job_dict()["timing"] == {
+        "mode": "input_speed",
+        "keys": [{"source": 1.0, "speed": 1.0}, {"source": 3.0, "speed": 0.5}],
+    }
+
+
+def test_a_saved_animated_speed_loads_into_its_key_table(panel: SettingsPanel) -> None:
+    job = panel.job_dict()
+    job["timing"] = {"mode": "speed", "speed": [[1, "100%"], [5, 0.25]]}
+    panel.load_job(job)
+    assert panel.timing.mode() == "speed_keys"
+    assert panel.timing.speed_keys.rows() == [("1", "100"), ("5", "25")]
+    job["timing"] = {"mode": "input_speed", "keys": [{"source": 2, "speed": 0.5}]}
+    panel.load_job(job)
+    assert panel.timing.mode() == "input_speed"
+    assert panel.timing.input_speed_keys.rows() == [("2", "50")]
+
+
 def test_output_length_follows_the_timing_live(panel: SettingsPanel) -> None:
     assert panel.output_length() == 9  # 50 % by default: an in-between per source pair
     panel.timing.speed_edit.setText("100")
@@ -274,3 +313,53 @@ def test_the_panel_module_imports_without_torch_oiio_or_ocio() -> None:
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_motion_blur_and_motion_fields_give_the_job_sections(panel: SettingsPanel) -> None:
+    panel.shutter.samples_spin.setValue(9)
+    panel.shutter.time_edit.setText("1")
+    panel.shutter.offset_combo.setCurrentIndex(panel.shutter.offset_combo.findData("start"))
+    panel.shutter.auto_check.setChecked(True)
+    panel.motion.detail_edit.setText("0.5")
+    panel.motion.smoothness_edit.setText("0.8")
+    panel.output.matte_check.setChecked(True)
+    panel.output.prefix_edit.setText("vtk_")
+    job = panel.job_dict()
+    assert job["shutter"] == {"samples": 9, "time": 1.0, "offset": "start", "auto": True}
+    assert job["motion"] == {
+        "vectors_from": None, "source": None, "detail": 0.5, "smoothness": 0.8,
+    }  # fmt: skip
+    assert job["output"]["matte"] is True and job["output"]["layer_prefix"] == "vtk_"
+
+    motion = panel.motion
+    motion.vectors_combo.setCurrentIndex(motion.vectors_combo.findData("sequence"))
+    assert not panel.is_valid()
+    assert "enter the sequence" in panel.error_text("motion.vectors_path")
+    motion.vectors_path.setText("vec.####.exr")
+    assert panel.job_dict()["motion"] == {
+        "vectors_from": "vec.####.exr", "source": None, "detail": None, "smoothness": None,
+    }  # fmt: skip
+
+    panel.motion.detail_edit.setText("2")  # out of range: the schema's message at the field
+    motion.vectors_combo.setCurrentIndex(motion.vectors_combo.findData("estimate"))
+    assert "must be ≤ 1" in panel.error_text("motion.detail")
+
+
+def test_a_job_with_blur_and_vectors_loads_back_into_the_fields(panel: SettingsPanel) -> None:
+    job = panel.job_dict()
+    job["shutter"] = {"samples": 3, "time": 0.25, "offset": "end", "auto": False}
+    job["motion"] = {"vectors_from": "input", "source": None, "detail": None, "smoothness": None}
+    panel.load_job(job)
+    assert panel.shutter.samples_spin.value() == 3
+    assert panel.shutter.time_edit.text() == "0.25"
+    assert panel.shutter.offset_combo.currentData() == "end"
+    assert panel.motion.vectors_combo.currentData() == "input"
+    assert panel.job_dict()["shutter"] == job["shutter"]
+    assert panel.job_dict()["motion"] == job["motion"]
+
+
+def test_matte_is_offered_for_exr_only(panel: SettingsPanel) -> None:
+    panel.output.matte_check.setChecked(True)
+    panel.format_combo.setCurrentIndex(panel.format_combo.findData("png"))
+    assert not panel.output.matte_check.isEnabled()
+    assert "matte" not in panel.job_dict()["output"]

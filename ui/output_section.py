@@ -1,4 +1,4 @@
-"""The output section of the settings panel: pattern, format, bit depth, compression, vectors.
+"""The output section of the settings panel: pattern, format, depth, compression, added layers.
 
 Example::
 
@@ -67,6 +67,19 @@ class OutputSection(QGroupBox):
         self.vectors_check = QCheckBox("Write motion vectors (EXR)", self)
         self.vectors_check.setToolTip("Also write forward.u/v and backward.u/v (Nuke's layout)")
         form.addRow("", self._row("output.vectors", self.vectors_check))
+        self.matte_check = QCheckBox("Write the occlusion matte (EXR)", self)
+        self.matte_check.setToolTip(
+            "Kronos Output Matte: matte.A is 1 where the retime invented pixels seen in only "
+            "one source frame"
+        )
+        form.addRow("", self._row("output.matte", self.matte_check))
+        self.prefix_edit = QLineEdit(self)
+        self.prefix_edit.setPlaceholderText("none")
+        self.prefix_edit.setToolTip(
+            "Prefix for the added layers (vtk_ → vtk_forward.u, vtk_matte.A), so they do not "
+            "collide with layers the plate already has"
+        )
+        form.addRow("Layer prefix", self._row("output.layer_prefix", self.prefix_edit))
 
         self.path.textChanged.connect(self._path_edited)
         self.format_combo.currentIndexChanged.connect(self._format_changed)
@@ -76,6 +89,8 @@ class OutputSection(QGroupBox):
         for edit in (self.start_edit, self.fps_edit):
             edit.textChanged.connect(self.changed)
         self.vectors_check.toggled.connect(self.changed)
+        self.matte_check.toggled.connect(self.changed)
+        self.prefix_edit.textChanged.connect(self.changed)
         self._refresh_format_fields()
 
     def _row(self, setting: str, field: QWidget) -> FieldRow:
@@ -103,6 +118,10 @@ class OutputSection(QGroupBox):
             "fps": self.fps_edit.text().strip() or None,
             "vectors": self.vectors_check.isChecked(),
         }
+        if self.matte_check.isChecked():
+            data["matte"] = True
+        if self.prefix_edit.text().strip():
+            data["layer_prefix"] = self.prefix_edit.text().strip()
         return data, errors
 
     def load(self, output: Mapping[str, Any]) -> None:
@@ -126,6 +145,8 @@ class OutputSection(QGroupBox):
         fps = output.get("fps")
         self.fps_edit.setText("" if fps is None else str(fps))
         self.vectors_check.setChecked(bool(output.get("vectors", False)))
+        self.matte_check.setChecked(bool(output.get("matte", False)))
+        self.prefix_edit.setText(str(output.get("layer_prefix") or ""))
 
     # -------------------------------------------------------------------------- reacting
 
@@ -171,8 +192,10 @@ class OutputSection(QGroupBox):
         for combo in (self.bit_depth_combo, self.compression_combo):
             combo.blockSignals(False)
         is_exr = ext == "exr"
-        if not is_exr:
-            self.vectors_check.blockSignals(True)
-            self.vectors_check.setChecked(False)
-            self.vectors_check.blockSignals(False)
-        self.vectors_check.setEnabled(is_exr)
+        for check in (self.vectors_check, self.matte_check):
+            if not is_exr:
+                check.blockSignals(True)
+                check.setChecked(False)
+                check.blockSignals(False)
+            check.setEnabled(is_exr)
+        self.prefix_edit.setEnabled(is_exr)

@@ -47,6 +47,7 @@ from vtinker_ui.job_checks import (
     check_sections,
     output_length_text,
 )
+from vtinker_ui.motion_section import MotionSection, ShutterSection
 from vtinker_ui.output_section import OutputSection
 from vtinker_ui.section_columns import SectionColumns
 from vtinker_ui.source_section import SOURCE_FILTER, ColourSection, SourceSection
@@ -92,6 +93,8 @@ class SettingsPanel(QWidget):
                 self._output_group(),
                 self._colour_group(),
                 self._cuts_group(),
+                self._shutter_group(),
+                self._motion_group(),
                 self._engine_group(),
                 self._tiles_group(),
             ],
@@ -163,6 +166,16 @@ class SettingsPanel(QWidget):
         self.detected_label = self.cuts.detected_label
         return self.cuts
 
+    def _shutter_group(self) -> ShutterSection:
+        self.shutter = ShutterSection(self)
+        self.rows.update(self.shutter.rows)
+        return self.shutter
+
+    def _motion_group(self) -> MotionSection:
+        self.motion = MotionSection(self)
+        self.rows.update(self.motion.rows)
+        return self.motion
+
     def _engine_group(self) -> EngineSection:
         self.engine = EngineSection(self)
         self.rows.update(self.engine.rows)
@@ -198,6 +211,8 @@ class SettingsPanel(QWidget):
 
     def _connect_fields(self) -> None:
         self.cuts.changed.connect(self._changed)
+        self.shutter.changed.connect(self._changed)
+        self.motion.changed.connect(self._changed)
         self.source.changed.connect(self._changed)
         self.engine.changed.connect(self._changed)
         self.output.changed.connect(self._changed)
@@ -308,11 +323,16 @@ class SettingsPanel(QWidget):
             timing = {"mode": self.timing.mode()}
         output, output_errors = self.output.output_dict()
         errors.extend(output_errors)
+        shutter, shutter_errors = self.shutter.shutter_dict()
+        motion, motion_errors = self.motion.motion_dict()
+        errors.extend(shutter_errors + motion_errors)
         data: dict[str, Any] = {
             "version": JOB_VERSION,
             "input": {**self.source.input_dict(), "colorspace": self.input_colorspace.value()},
             "output": output,
             "timing": timing,
+            "shutter": shutter,
+            "motion": motion,
             "cuts": cuts,
             "tiles": self.tiles.tiles_dict(),
             "engine": self.engine.engine_dict(),
@@ -385,6 +405,7 @@ class SettingsPanel(QWidget):
 
     def _row_for(self, setting: str | None) -> FieldRow | None:
         name = setting or ""
+        name = self.timing.row_name(name)
         while name:
             if name in self.rows:
                 return self.rows[name]
@@ -462,6 +483,8 @@ class SettingsPanel(QWidget):
             self.timing.load(timing)
 
         self.cuts.load(section("cuts"))
+        self.shutter.load(section("shutter"))
+        self.motion.load(section("motion"))
 
         self.tiles.load(section("tiles"))
         self.engine.load(section("engine"))

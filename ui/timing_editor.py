@@ -42,8 +42,11 @@ from PySide6.QtWidgets import (
 from vtinker_core.errors import JobError
 from vtinker_ui.fields import NOTE_STYLE, FieldRow, set_combo_data, set_placeholder
 
+#: (panel mode, label): ``speed_keys`` is the job's speed mode with keys (an animated speed).
 TIMING_MODES: tuple[tuple[str, str], ...] = (
     ("speed", "Output speed"),
+    ("speed_keys", "Output speed, keyed"),
+    ("input_speed", "Input speed, keyed"),
     ("fps", "Frame-rate conversion"),
     ("multiply", "Multiply (slow motion)"),
     ("curve", "Keyed curve"),
@@ -65,6 +68,107 @@ def _key_numbers(frame: str, source: str) -> list[float]:
             "source frame",
             setting="timing.keys",
         ) from None
+
+
+def _speed_key(frame: str, percent: str, setting: str) -> list[float]:
+    """A speed key row (frame, percent) as the job's (frame, factor); 0 and below allowed."""
+    try:
+        return [float(frame), float(percent.strip().removesuffix("%")) / 100.0]
+    except ValueError:
+        raise JobError(
+            f"{setting}: ({frame!r}, {percent!r}) is not a key: enter a frame and a speed in %",
+            setting=setting,
+        ) from None
+
+
+def _speed_rows(keys: Sequence[Any], axis: str) -> list[tuple[str, str]]:
+    """Job speed keys (``{axis, "speed"}`` objects or pairs) as (frame, percent) row text."""
+    from vtinker_core.timing import parse_speed_keys
+
+    parsed = parse_speed_keys(keys, axis=axis, setting=f"timing.{axis}")
+    return [(number_text(frame), percent_text(speed)) for frame, speed in parsed]
+
+
+class KeyTable(QWidget):
+    """A two-column key table with Add and Remove buttons.
+
+    Signals:
+        changed(): a key was edited, added or removed.
+    """
+
+    changed = Signal()
+
+    def __init__(self, headers: tuple[str, str], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.table = QTableWidget(0, 2, self)
+        self.table.setHorizontalHeaderLabels(list(headers))
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
+        self.table.verticalHeader().hide()
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setMinimumHeight(110)
+        buttons = QWidget(self)
+        line = QHBoxLayout(buttons)
+        line.setContentsMargins(0, 0, 0, 0)
+        self.add_button = QPushButton("Add key", buttons)
+        self.remove_button = QPushButton("Remove", buttons)
+        line.addWidget(self.add_button)
+        line.addWidget(self.remove_button)
+        line.addStretch(1)
+        column = QVBoxLayout(self)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.table)
+        column.addWidget(buttons)
+        self.add_button.clicked.connect(lambda: self.add_row())
+        self.remove_button.clicked.connect(self.remove_selected)
+        self.table.itemChanged.connect(self.changed)
+
+    def rows(self) -> list[tuple[str, str]]:
+        """The rows as text (blank rows left out)."""
+        rows = []
+        for row in range(self.table.rowCount()):
+            cells = []
+            for column in range(2):
+                item = self.table.item(row, column)
+                cells.append(item.text().strip() if item is not None else "")
+            if any(cells):
+                rows.append((cells[0], cells[1]))
+        return rows
+
+    def set_rows(self, rows: Sequence[tuple[str, str]]) -> None:
+        self.table.blockSignals(True)
+        self.table.setRowCount(0)
+        for first, second in rows:
+            self._append(first, second)
+        self.table.blockSignals(False)
+        self.changed.emit()
+
+    def add_row(self, first: str | None = None, second: str | None = None) -> None:
+        """Append a row: the given one, or one frame after the last row (same value)."""
+        if first is None or second is None:
+            rows = self.rows()
+            try:
+                frame, value = float(rows[-1][0]), rows[-1][1]
+                first, second = number_text(frame + 1), value
+            except (IndexError, ValueError):
+                first, second = "1", "0"
+        self.table.blockSignals(True)
+        self._append(first, second)
+        self.table.blockSignals(False)
+        self.changed.emit()
+
+    def remove_selected(self) -> None:
+        rows = sorted({index.row() for index in self.table.selectedIndexes()}, reverse=True)
+        if not rows and self.table.rowCount():
+            rows = [self.table.rowCount() - 1]
+        for row in rows:
+            self.table.removeRow(row)
+        self.changed.emit()
+
+    def _append(self, first: str, second: str) -> None:
+        row = self.table.rowCount()
+        self.table.insertRow(row)
+        self.table.setItem(row, 0, QTableWidgetItem(first))
+        self.table.setItem(row, 1, QTableWidgetItem(second))
 
 
 def percent_text(speed: float) -> str:
@@ -147,6 +251,8 @@ class TimingEditor(QWidget):
 
         self.stack = QStackedWidget(self)
         self.stack.addWidget(self._speed_page())
+        self.stack.addWidget(self._speed_keys_page())
+        self.stack.addWidget(self._input_speed_page())
         self.stack.addWidget(self._fps_page())
         self.stack.addWidget(self._multiply_page())
         self.stack.addWidget(self._curve_page())
@@ -169,7 +275,8 @@ class TimingEditor(QWidget):
         self.output_fps_combo.editTextChanged.connect(self.changed)
         self.multiplier_spin.valueChanged.connect(self.changed)
         self.curve_shape_combo.currentIndexChanged.connect(self.changed)
-        self.key_table.itemChanged.connect(self.changed)
+        for table in (self.curve_keys, self.speed_keys, self.input_speed_keys):
+            table.changed.connect(self.changed)
         self._mode_changed()
 
     # ------------------------------------------------------------------------------ pages
@@ -219,36 +326,40 @@ class TimingEditor(QWidget):
         form.addRow("Multiplier", self._row("timing.multiplier", self.multiplier_spin))
         return page
 
+    def _speed_keys_page(self) -> QWidget:
+        page = QWidget(self)
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.speed_keys = KeyTable(("Output frame", "Speed %"), page)
+        self.speed_keys.setToolTip(
+            "Kronos Output Speed, animated: the speed at each output frame (linear between "
+            "keys, held outside), integrated to source time; 0 holds, below 0 reverses"
+        )
+        form.addRow("Keys", self._row("timing.speed_keys", self.speed_keys))
+        return page
+
+    def _input_speed_page(self) -> QWidget:
+        page = QWidget(self)
+        form = QFormLayout(page)
+        form.setContentsMargins(0, 0, 0, 0)
+        self.input_speed_keys = KeyTable(("Source frame", "Speed %"), page)
+        self.input_speed_keys.setToolTip(
+            "Kronos Input Speed: the speed keyed against the source frames, so a change "
+            "lands on a source event; each output advances by the speed where it stands"
+        )
+        form.addRow("Keys", self._row("timing.input_speed_keys", self.input_speed_keys))
+        return page
+
     def _curve_page(self) -> QWidget:
         page = QWidget(self)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        self.key_table = QTableWidget(0, 2, page)
-        self.key_table.setHorizontalHeaderLabels(["Output frame", "Source frame"])
-        self.key_table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
-        self.key_table.verticalHeader().hide()
-        self.key_table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
-        self.key_table.setMinimumHeight(110)
-        buttons = QWidget(page)
-        line = QHBoxLayout(buttons)
-        line.setContentsMargins(0, 0, 0, 0)
-        self.add_key_button = QPushButton("Add key", buttons)
-        self.remove_key_button = QPushButton("Remove", buttons)
-        line.addWidget(self.add_key_button)
-        line.addWidget(self.remove_key_button)
-        line.addStretch(1)
-        holder = QWidget(page)
-        column = QVBoxLayout(holder)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.key_table)
-        column.addWidget(buttons)
-        form.addRow("Keys", self._row("timing.keys", holder))
+        self.curve_keys = KeyTable(("Output frame", "Source frame"), page)
+        form.addRow("Keys", self._row("timing.curve_keys", self.curve_keys))
         self.curve_shape_combo = QComboBox(page)
         self.curve_shape_combo.addItem("Linear", "linear")
         self.curve_shape_combo.addItem("Smooth (monotone cubic)", "smooth")
         form.addRow("Shape", self._row("timing.curve_shape", self.curve_shape_combo))
-        self.add_key_button.clicked.connect(self.add_key)
-        self.remove_key_button.clicked.connect(self.remove_selected_keys)
         return page
 
     def _fill_page(self) -> QWidget:
@@ -268,33 +379,15 @@ class TimingEditor(QWidget):
     # ------------------------------------------------------------------------------ keys
 
     def keys_text(self) -> list[tuple[str, str]]:
-        """The key table's rows as text (blank rows left out)."""
-        rows = []
-        for row in range(self.key_table.rowCount()):
-            cells = []
-            for column in range(2):
-                item = self.key_table.item(row, column)
-                cells.append(item.text().strip() if item is not None else "")
-            if any(cells):
-                rows.append((cells[0], cells[1]))
-        return rows
+        """The curve key table's rows as text (blank rows left out)."""
+        return self.curve_keys.rows()
 
     def set_keys(self, keys: Sequence[tuple[int, float]]) -> None:
-        self.key_table.blockSignals(True)
-        self.key_table.setRowCount(0)
-        for frame, source in keys:
-            self._append_key(str(frame), number_text(source))
-        self.key_table.blockSignals(False)
-        self.changed.emit()
-
-    def _append_key(self, frame: str, source: str) -> None:
-        row = self.key_table.rowCount()
-        self.key_table.insertRow(row)
-        self.key_table.setItem(row, 0, QTableWidgetItem(frame))
-        self.key_table.setItem(row, 1, QTableWidgetItem(source))
+        """Fill the curve key table with (output frame, source frame) keys."""
+        self.curve_keys.set_rows([(str(frame), number_text(source)) for frame, source in keys])
 
     def add_key(self, frame: int | None = None, source: float | None = None) -> None:
-        """Append a key: the given one, or one frame after the last key."""
+        """Append a curve key: the given one, or one frame after the last key."""
         if frame is None or source is None:
             rows = self.keys_text()
             try:
@@ -302,23 +395,22 @@ class TimingEditor(QWidget):
             except (IndexError, ValueError):
                 last_frame, last_source = 0, -1.0
             frame, source = last_frame + 1, last_source + 1.0
-        self.key_table.blockSignals(True)
-        self._append_key(str(frame), number_text(source))
-        self.key_table.blockSignals(False)
-        self.changed.emit()
-
-    def remove_selected_keys(self) -> None:
-        rows = sorted({index.row() for index in self.key_table.selectedIndexes()}, reverse=True)
-        if not rows and self.key_table.rowCount():
-            rows = [self.key_table.rowCount() - 1]
-        for row in rows:
-            self.key_table.removeRow(row)
-        self.changed.emit()
+        self.curve_keys.add_row(str(frame), number_text(source))
 
     # ---------------------------------------------------------------------------- values
 
     def mode(self) -> str:
         return str(self.mode_combo.currentData())
+
+    def row_name(self, setting: str) -> str:
+        """The row that shows errors of ``setting`` in the current mode (the job's
+        ``timing.keys`` and ``timing.speed`` each belong to two pages)."""
+        pages = {
+            ("curve", "timing.keys"): "timing.curve_keys",
+            ("input_speed", "timing.keys"): "timing.input_speed_keys",
+            ("speed_keys", "timing.speed"): "timing.speed_keys",
+        }
+        return pages.get((self.mode(), setting), setting)
 
     def set_source_fps_hint(self, fps: Fraction | None) -> None:
         """The source's own rate, used when the source fps field is blank."""
@@ -340,10 +432,16 @@ class TimingEditor(QWidget):
             JobError: a text field that does not parse; ``setting`` names it.
         """
         mode = self.mode()
-        data: dict[str, Any] = {"mode": mode}
+        data: dict[str, Any] = {"mode": "speed" if mode == "speed_keys" else mode}
         if mode == "speed":
             data["speed"] = speed_from_percent(self.speed_edit.text())
             data["centre_samples"] = self.centre_check.isChecked()
+        elif mode == "speed_keys":
+            rows = self.speed_keys.rows()
+            data["speed"] = [_speed_key(f, v, "timing.speed") for f, v in rows]
+        elif mode == "input_speed":
+            rows = self.input_speed_keys.rows()
+            data["keys"] = [_speed_key(f, v, "timing.keys") for f, v in rows]
         elif mode == "fps":
             source = self.source_fps_combo.currentText().strip() or self._source_fps_hint
             if not source:
@@ -379,9 +477,15 @@ class TimingEditor(QWidget):
 
         self.blockSignals(True)
         mode = str(data.get("mode") or "speed")
+        speed = data.get("speed")
+        if mode == "speed" and isinstance(speed, list):
+            mode = "speed_keys"
+            self.speed_keys.set_rows(_speed_rows(speed, "frame"))
+        elif speed is not None:
+            self.speed_edit.setText(percent_text(float(speed)))
         set_combo_data(self.mode_combo, mode)
-        if "speed" in data and data["speed"] is not None:
-            self.speed_edit.setText(percent_text(float(data["speed"])))
+        if mode == "input_speed" and data.get("keys") is not None:
+            self.input_speed_keys.set_rows(_speed_rows(data["keys"], "source"))
         if "centre_samples" in data:
             self.centre_check.setChecked(bool(data["centre_samples"]))
         if data.get("source_fps") is not None:
@@ -390,7 +494,7 @@ class TimingEditor(QWidget):
             self.output_fps_combo.setEditText(str(data["output_fps"]))
         if data.get("multiplier") is not None:
             self.multiplier_spin.setValue(int(data["multiplier"]))
-        if data.get("keys") is not None:
+        if mode == "curve" and data.get("keys") is not None:
             keys = [
                 (k["frame"], k["source"]) if isinstance(k, Mapping) else (k[0], k[1])
                 for k in data["keys"]

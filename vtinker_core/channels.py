@@ -22,6 +22,10 @@ import numpy as np
 from vtinker_core.engines.base import Motion, Region
 from vtinker_core.frame import Pixels
 
+#: The motion-vector layers, Nuke's names: forward points to the next frame, backward to the
+#: previous one, in pixels (x right, y down as this project writes them).
+VECTOR_CHANNELS = ("forward.u", "forward.v", "backward.u", "backward.v")
+
 #: Weight of a source pixel that the motion says is hidden in the other frame.
 OCCLUDED_WEIGHT = 0.05
 
@@ -103,6 +107,24 @@ def warp_channels(
     if region is not None:
         result = result[region.y : region.y + region.height, region.x : region.x + region.width]
     return np.ascontiguousarray(result, dtype=np.float32)
+
+
+def occlusion_matte(occlusion0: Pixels, occlusion1: Pixels, motion: Motion, t: float) -> Pixels:
+    """Where the picture at ``t`` is seen in only one source frame (Kronos Output "Matte").
+
+    Each frame's visible pixels (1 − occlusion) are splatted to ``t`` with the motion; where
+    neither frame's visible pixels land, the picture there was only in one frame (uncovered
+    background, background about to be covered, what enters at the frame's edge) and the
+    retime invented it from that frame alone.
+
+    Returns:
+        H×W×1 float32 in [0, 1]: 1 − the larger of the two landing densities, clipped.
+    """
+    empty = np.zeros((*occlusion0.shape, 1), np.float32)
+    _, seen0 = _splat(empty, (1.0 - occlusion0).astype(np.float32), motion.forward * t)
+    _, seen1 = _splat(empty, (1.0 - occlusion1).astype(np.float32), motion.backward * (1.0 - t))
+    matte = 1.0 - np.clip(np.maximum(seen0, seen1), 0.0, 1.0)
+    return np.ascontiguousarray(matte[:, :, None], dtype=np.float32)
 
 
 def motion_vectors(motion: Motion, t: float, step: float = 1.0) -> Pixels:

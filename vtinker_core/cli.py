@@ -84,13 +84,61 @@ def build_parser() -> argparse.ArgumentParser:
     render.add_argument("--frames", default=None, help="output frames to render, e.g. 1001-1050")
     render.add_argument("--input-frames", default=None, help="source frame range, e.g. 1-100")
     timing = render.add_argument_group("timing (choose one)")
-    timing.add_argument("--speed", type=float, default=None, help="output speed in %% (50 = half)")
+    timing.add_argument(
+        "--speed",
+        default=None,
+        help="output speed in %% (50 = half), or keys over output frames: 1001:100,1025:25",
+    )
+    timing.add_argument(
+        "--input-speed",
+        default=None,
+        help="speed in %% keyed over source frames (Kronos Input Speed): 1001:100,1040:25",
+    )
     timing.add_argument("--fps", default=None, help="convert to this frame rate (e.g. 59.94)")
     timing.add_argument("--source-fps", default=None, help="source frame rate if not in the file")
     timing.add_argument("--multiply", type=int, default=None, help="N× slow motion")
     timing.add_argument("--curve", default=None, help="JSON/CSV keys: output frame → source frame")
     timing.add_argument("--fill", default=None, help="output frames to regenerate, e.g. 12,40-41")
     timing.add_argument("--start", type=int, default=None, help="number of the first output frame")
+    blur = render.add_argument_group("motion blur (Kronos Shutter)")
+    blur.add_argument(
+        "--shutter-samples", type=int, default=None, help="in-betweens averaged per frame (1: off)"
+    )
+    blur.add_argument(
+        "--shutter-time", type=float, default=None, help="shutter open, in output frames (0.5)"
+    )
+    blur.add_argument("--shutter-offset", choices=("centred", "start", "end"), default=None)
+    blur.add_argument(
+        "--auto-shutter",
+        action="store_true",
+        help="add the blur a camera at the new speed records (speed-ups only)",
+    )
+    motion = render.add_argument_group("motion")
+    motion.add_argument(
+        "--vectors-from",
+        default=None,
+        help="use motion vectors instead of estimating: 'input' (the EXRs' forward/backward "
+        "layers) or another sequence's pattern",
+    )
+    motion.add_argument(
+        "--motion-source", default=None, help="estimate motion on this sequence (a clean plate)"
+    )
+    motion.add_argument(
+        "--vector-detail",
+        type=float,
+        default=None,
+        help="resolution of the motion estimate, 0.1-1 of the frame",
+    )
+    motion.add_argument(
+        "--smoothness", type=float, default=None, help="classical engine: vector smoothness 0-1"
+    )
+    added = render.add_argument_group("added layers (EXR)")
+    added.add_argument(
+        "--matte", action="store_true", help="also write the occlusion matte (matte.A)"
+    )
+    added.add_argument(
+        "--output-layer-prefix", default=None, help="prefix for the added layers, e.g. vtk_"
+    )
     cuts = render.add_argument_group("scene cuts")
     cuts.add_argument("--detect-cuts", action="store_true", help="never interpolate across cuts")
     cuts.add_argument("--cut-threshold", type=float, default=None)
@@ -142,18 +190,21 @@ def build_parser() -> argparse.ArgumentParser:
 def _timing_dict(args: argparse.Namespace) -> dict[str, Any] | None:
     chosen = [
         name
-        for name in ("speed", "fps", "multiply", "curve", "fill")
+        for name in ("speed", "input_speed", "fps", "multiply", "curve", "fill")
         if getattr(args, name) is not None
     ]
     if len(chosen) > 1:
-        raise JobError(
-            f"choose one timing: --{' and --'.join(chosen)} were both given", setting="timing"
-        )
+        flags = " and ".join("--" + name.replace("_", "-") for name in chosen)
+        raise JobError(f"choose one timing: {flags} were both given", setting="timing")
     if not chosen:
         return None
     mode = chosen[0]
+    if mode == "speed" and ":" in args.speed:
+        return {"mode": "speed", "speed": _percent_keys(args.speed, "--speed")}
     if mode == "speed":
-        return {"mode": "speed", "speed": args.speed / 100.0}
+        return {"mode": "speed", "speed": _percent(args.speed, "--speed") / 100.0}
+    if mode == "input_speed":
+        return {"mode": "input_speed", "keys": _percent_keys(args.input_speed, "--input-speed")}
     if mode == "fps":
         source_fps = args.source_fps or _source_fps(args)
         return {"mode": "fps", "source_fps": source_fps, "output_fps": args.fps}
@@ -167,6 +218,30 @@ def _timing_dict(args: argparse.Namespace) -> dict[str, Any] | None:
     from vtinker_core.io import parse_frame_range
 
     return {"mode": "fill", "fill_frames": list(parse_frame_range(args.fill))}
+
+
+def _percent(text: str, flag: str) -> float:
+    try:
+        return float(text.strip().rstrip("%"))
+    except ValueError:
+        raise JobError(
+            f"{flag}: {text!r} is not a speed in % (e.g. 50, or keys 1001:100,1025:25)",
+            setting="timing.speed",
+        ) from None
+
+
+def _percent_keys(text: str, flag: str) -> list[list[float]]:
+    """``"1001:100,1025:25"`` → ``[[1001, 1.0], [1025, 0.25]]`` (frame, speed factor)."""
+    keys = []
+    for item in text.split(","):
+        frame, sep, speed = item.partition(":")
+        if not sep:
+            raise JobError(
+                f"{flag}: {item!r} is not FRAME:PERCENT (e.g. 1001:100,1025:25)",
+                setting="timing.speed",
+            )
+        keys.append([_percent(frame, flag), _percent(speed, flag) / 100.0])
+    return keys
 
 
 def _source_fps(args: argparse.Namespace) -> str:
@@ -215,6 +290,26 @@ def job_from_args(args: argparse.Namespace) -> Any:
             data["output"][key] = getattr(args, flag)
     if args.vectors:
         data["output"]["vectors"] = True
+    if args.matte:
+        data["output"]["matte"] = True
+    if args.output_layer_prefix is not None:
+        data["output"]["layer_prefix"] = args.output_layer_prefix
+    _apply_section(
+        data,
+        "shutter",
+        samples=args.shutter_samples,
+        time=args.shutter_time,
+        offset=args.shutter_offset,
+        auto=True if args.auto_shutter else None,
+    )
+    _apply_section(
+        data,
+        "motion",
+        vectors_from=args.vectors_from,
+        source=args.motion_source,
+        detail=args.vector_detail,
+        smoothness=args.smoothness,
+    )
     timing = _timing_dict(args)
     if timing is not None:
         data["timing"] = timing
@@ -233,6 +328,13 @@ def job_from_args(args: argparse.Namespace) -> Any:
         data["cuts"]["frames"] = list(parse_frame_range(args.cuts))
     _apply_engine_flags(data, args)
     return RenderJob.from_dict(data)
+
+
+def _apply_section(data: dict[str, Any], section: str, **flags: Any) -> None:
+    """Set the given (not None) flags in ``data[section]``, making the section if needed."""
+    given = {key: value for key, value in flags.items() if value is not None}
+    if given:
+        data.setdefault(section, {}).update(given)
 
 
 def _apply_engine_flags(data: dict[str, Any], args: argparse.Namespace) -> None:

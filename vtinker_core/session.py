@@ -34,6 +34,7 @@ from vtinker_core.frame_renderer import (
     source_file,
 )
 from vtinker_core.job import RenderJob
+from vtinker_core.motion_inputs import MotionSource, SuppliedVectors
 
 __all__ = ["RenderSession", "open_session"]
 
@@ -67,6 +68,8 @@ class RenderSession:
         self._warn = warn
         self._engine: Engine | None = None
         self._renderer: FrameRenderer | None = None
+        self._cuts: list[int] | None = None
+        self._extra_sources: list[Any] = []
 
     @property
     def engine(self) -> Engine:
@@ -77,11 +80,43 @@ class RenderSession:
 
     @property
     def renderer(self) -> FrameRenderer:
-        """The renderer over :attr:`source` with :attr:`engine`."""
+        """The renderer over :attr:`source` with :attr:`engine` (and the job's supplied
+        vectors or motion source, opened here)."""
         if self._renderer is None:
-            settings = RenderSettings.from_job(self.job, self.colors)
-            self._renderer = FrameRenderer(self.source, self.engine, settings, warn=self._warn)
+            cuts = tuple(self.cuts()) if self.job.shutter.active else ()
+            settings = RenderSettings.from_job(self.job, self.colors, cuts)
+            vectors, motion_source = self._motion_inputs()
+            self._renderer = FrameRenderer(
+                self.source,
+                self.engine,
+                settings,
+                warn=self._warn,
+                vectors=vectors,
+                motion_source=motion_source,
+            )
         return self._renderer
+
+    def _motion_inputs(self) -> tuple[SuppliedVectors | None, MotionSource | None]:
+        motion = self.job.motion
+        if motion.vectors_from == "input":
+            return SuppliedVectors(self.source, self.job.input.path), None
+        if motion.vectors_from:
+            return SuppliedVectors(self._open(motion.vectors_from, "motion.vectors_from"),
+                                   motion.vectors_from), None  # fmt: skip
+        if motion.source:
+            return None, MotionSource(self._open(motion.source, "motion.source"), motion.source)
+        return None, None
+
+    def _open(self, path: str, setting: str) -> Any:
+        from vtinker_core.errors import JobError, VTinkerError
+        from vtinker_core.io import open_source
+
+        try:
+            reader = open_source(path)
+        except VTinkerError as err:
+            raise JobError(f"{setting}: {err}", setting=setting, path=path) from err
+        self._extra_sources.append(reader)
+        return reader
 
     def detected_cuts(self) -> list[int]:
         """Scene cuts found in the source (:func:`vtinker_core.cuts.detect_cuts`), at the job's
@@ -99,16 +134,21 @@ class RenderSession:
         return list(detect_cuts(list(self.source.frames), read_model, threshold))
 
     def cuts(self) -> list[int]:
-        """The job's listed cuts, plus the detected ones when the job asks for detection."""
-        listed = set(self.job.cuts.frames)
-        if self.job.cuts.detect:
-            listed |= set(self.detected_cuts())
-        return sorted(listed)
+        """The job's listed cuts, plus the detected ones when the job asks for detection
+        (detected once per session)."""
+        if self._cuts is None:
+            listed = set(self.job.cuts.frames)
+            if self.job.cuts.detect:
+                listed |= set(self.detected_cuts())
+            self._cuts = sorted(listed)
+        return list(self._cuts)
 
     def close(self) -> None:
         """Release the engine (and the source, when this session opened it)."""
         if self._engine is not None:
             self._engine.close()
+        for reader in self._extra_sources:
+            reader.close()
         if self._owns_source:
             self.source.close()
 

@@ -30,11 +30,12 @@ Curve keys (parsing, loading, evaluating) live in :mod:`vtinker_core.curves`.
 from __future__ import annotations
 
 import bisect
+import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from vtinker_core.curves import (
     CurveKey,
@@ -51,15 +52,19 @@ if TYPE_CHECKING:
 __all__ = [
     "SNAP_TOLERANCE",
     "Sample",
+    "SpeedKey",
     "build_timing",
     "parse_fps",
     "parse_speed",
+    "parse_speed_keys",
     "required_frames",
     "retime_curve",
     "retime_fill",
     "retime_fps",
+    "retime_input_speed",
     "retime_multiply",
     "retime_speed",
+    "retime_speed_keys",
     "select_outputs",
 ]
 
@@ -330,6 +335,191 @@ def retime_multiply(source_frames: Iterable[int], multiplier: int) -> list[Sampl
     return _constant_rate(_frames(source_frames), Fraction(1, multiplier), Fraction(0))
 
 
+#: Animated speeds stop after this many output frames (a speed near 0 never reaches the end).
+MAX_ANIMATED_OUTPUTS = 1_000_000
+
+#: (frame, speed) keys of an animated speed, frames strictly increasing.
+SpeedKey = tuple[float, float]
+
+
+def parse_speed_keys(
+    raw: Iterable[Any],
+    *,
+    axis: str = "frame",
+    setting: str = "timing.speed",
+    positive: bool = False,
+) -> tuple[SpeedKey, ...]:
+    """Keys of an animated speed: ``{axis: F, "speed": S}`` objects or ``[F, S]`` pairs.
+
+    ``axis`` is ``"frame"`` (output frames: an animated output speed) or ``"source"`` (source
+    frames: an animated input speed). A speed is a factor or a percentage (``"50%"``); it may
+    be 0 (a hold) or negative (a reverse) unless ``positive``, but not 0 at every key.
+
+    Raises:
+        JobError: no keys, a malformed key, a non-finite value, frames not increasing, a speed
+            of 0 everywhere, or (``positive``) a speed ≤ 0.
+    """
+    keys: list[SpeedKey] = []
+    for item in raw:
+        pair = (item.get(axis), item.get("speed")) if isinstance(item, Mapping) else item
+        if isinstance(pair, str) or not isinstance(pair, Sequence) or len(pair) != 2:
+            raise JobError(
+                f"{setting}: a key must be {{'{axis}': F, 'speed': S}} or [F, S], got {item!r}",
+                setting=setting,
+            )
+        frame, speed = _finite(pair[0], setting), _speed_value(pair[1], setting)
+        if keys and frame <= keys[-1][0]:
+            raise JobError(
+                f"{setting}: key frames must increase, got {keys[-1][0]:g} then {frame:g}",
+                setting=setting,
+            )
+        keys.append((frame, speed))
+    if not keys:
+        raise JobError(f"{setting}: list at least one key", setting=setting)
+    if positive and any(speed <= 0 for _frame, speed in keys):
+        raise JobError(f"{setting}: these speeds must be > 0", setting=setting)
+    if all(speed == 0 for _frame, speed in keys):
+        raise JobError(f"{setting}: a speed of 0 everywhere never advances", setting=setting)
+    return tuple(keys)
+
+
+def _finite(value: Any, setting: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float | Fraction):
+        raise JobError(f"{setting}: {value!r} is not a number", setting=setting)
+    if not math.isfinite(value):
+        raise JobError(f"{setting}: {value!r} is not finite", setting=setting)
+    return float(value)
+
+
+def _speed_value(value: Any, setting: str) -> float:
+    """A key's speed: a number or ``"50%"`` text; 0 and negatives allowed."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            exact = Fraction(text[:-1].strip()) / 100 if text.endswith("%") else Fraction(text)
+        except (ValueError, ZeroDivisionError) as err:
+            raise JobError(
+                f"{setting}: {value!r} is not a speed (try 0.5 or '50%')", setting=setting
+            ) from err
+        return float(exact)
+    return _finite(value, setting)
+
+
+def _speed_table(keys: Sequence[SpeedKey]) -> list[tuple[Fraction, Fraction]]:
+    return [(_exact(f), _exact(v)) for f, v in keys]
+
+
+def _speed_at(table: Sequence[tuple[Fraction, Fraction]], at: Fraction) -> Fraction:
+    """The keys' linear interpolation at ``at`` (exact), held before the first and after the
+    last key."""
+    if at <= table[0][0]:
+        return table[0][1]
+    if at >= table[-1][0]:
+        return table[-1][1]
+    i = bisect.bisect_right([x for x, _y in table], at) - 1
+    (x0, y0), (x1, y1) = table[i], table[i + 1]
+    return y0 + (y1 - y0) * (at - x0) / (x1 - x0)
+
+
+def _speed_integral(
+    table: Sequence[tuple[Fraction, Fraction]], a: Fraction, b: Fraction
+) -> Fraction:
+    """∫ speed from ``a`` to ``b`` (a < b), exact: trapezoids between the keys inside."""
+    points = [a, *(x for x, _y in table if a < x < b), b]
+    return sum(
+        ((x1 - x0) * (_speed_at(table, x0) + _speed_at(table, x1)) / 2
+         for x0, x1 in itertools.pairwise(points)),
+        Fraction(0),
+    )  # fmt: skip
+
+
+def retime_speed_keys(
+    source_frames: Iterable[int],
+    keys: Sequence[SpeedKey],
+    *,
+    output_start: int | None = None,
+) -> list[Sample]:
+    """An animated output speed (Kronos "Output Speed" with keys), integrated to source time.
+
+    ``speed(f)`` is the keys' linear interpolation over output frames (held before the first
+    key and after the last). Output frame ``start + i`` shows source position
+    ``first + ∫_start^(start+i) speed(f) df`` (exact; a constant speed s gives
+    ``first + i·s``, as :func:`retime_speed`). Positions below the first source frame hold it
+    (a reverse past the start); outputs stop before the first position past the last source
+    frame, or once the speed after the last key can no longer bring the position back.
+
+    Args:
+        source_frames: the input frame numbers.
+        keys: (output frame, speed factor) pairs, output frames strictly increasing
+            (:func:`parse_speed_keys`).
+        output_start: the output frame number of the first output (the numbering the keys
+            use); default: the first source frame.
+
+    Raises:
+        JobError: ``timing.speed``: bad keys, or a speed that never reaches the end.
+    """
+    frames = _frames(source_frames)
+    table = _speed_table(parse_speed_keys(keys))
+    first, last = Fraction(frames[0]), Fraction(frames[-1])
+    start = Fraction(frames[0] if output_start is None else output_start)
+    held = table[-1][1]
+    samples: list[Sample] = []
+    position = first
+    for i in range(MAX_ANIMATED_OUTPUTS):
+        frame = start + i
+        if _snap(position) > last:
+            break
+        beyond = frame >= table[-1][0]
+        if beyond and (held == 0 or (held < 0 and _snap(position) < first)):
+            if samples and held < 0:
+                break
+            raise _never_ends("timing.speed")
+        samples.append(_sample_at(int(frame), position, frames))
+        position += _speed_integral(table, frame, frame + 1)
+    else:
+        raise _never_ends("timing.speed")
+    return samples
+
+
+def retime_input_speed(source_frames: Iterable[int], keys: Sequence[SpeedKey]) -> list[Sample]:
+    """An animated input speed on the source axis (Kronos "Input Speed": the curve is keyed
+    against the input frames). Where an output shows source position p, the next output shows
+    ``p + speed(p)``, ``speed`` the keys' linear interpolation over source frames (held
+    outside the keys), until the position passes the last source frame.
+
+    Args:
+        source_frames: the input frame numbers.
+        keys: (source frame, speed factor) pairs, source frames strictly increasing; speeds
+            > 0 (the source axis is walked forwards).
+
+    Raises:
+        JobError: ``timing.keys``: bad keys, or a speed ≤ 0.
+    """
+    frames = _frames(source_frames)
+    table = _speed_table(
+        parse_speed_keys(keys, axis="source", setting="timing.keys", positive=True)
+    )
+    last = Fraction(frames[-1])
+    samples: list[Sample] = []
+    position = Fraction(frames[0])
+    for i in range(MAX_ANIMATED_OUTPUTS):
+        if _snap(position) > last:
+            break
+        samples.append(_sample_at(frames[0] + i, position, frames))
+        position += _speed_at(table, position)
+    else:
+        raise _never_ends("timing.keys")
+    return samples
+
+
+def _never_ends(setting: str) -> JobError:
+    return JobError(
+        f"{setting}: the speed never reaches the last source frame (it ends held at 0 or "
+        f"below, or takes over {MAX_ANIMATED_OUTPUTS} output frames)",
+        setting=setting,
+    )
+
+
 def retime_curve(
     source_frames: Iterable[int], keys: Sequence[CurveKey], *, shape: CurveShape = "linear"
 ) -> list[Sample]:
@@ -400,14 +590,26 @@ def retime_fill(source_frames: Iterable[int], fill_frames: Iterable[int]) -> lis
 # --------------------------------------------------------------------------- the job's setting
 
 
-def build_timing(spec: TimingSpec, source_frames: Sequence[int]) -> list[Sample]:
+def build_timing(
+    spec: TimingSpec, source_frames: Sequence[int], *, output_start: int | None = None
+) -> list[Sample]:
     """The samples of a job's timing over ``source_frames`` (dispatches to ``retime_*``).
+
+    Args:
+        spec: the job's timing.
+        source_frames: the source frame numbers.
+        output_start: the number of the first output frame, which keys over output frames
+            (an animated speed) refer to; default: the first source frame.
 
     Raises:
         JobError: the timing does not fit the frames, named in ``setting``.
     """
+    if spec.mode == "speed" and spec.speed_keys:
+        return retime_speed_keys(source_frames, spec.speed_keys, output_start=output_start)
     if spec.mode == "speed":
         return retime_speed(source_frames, spec.speed, centre_samples=spec.centre_samples)
+    if spec.mode == "input_speed":
+        return retime_input_speed(source_frames, spec.speed_keys)
     if spec.mode == "fps":
         return retime_fps(
             source_frames, cast(Fraction, spec.source_fps), cast(Fraction, spec.output_fps)

@@ -125,6 +125,44 @@ class Engine(ABC):
     def estimate(self, pair: FramePair) -> Motion:
         """Motion (and any t-independent state) of ``pair``, computed once per source pair."""
 
+    def estimate_at(self, pair: FramePair, detail: float) -> Motion:
+        """Motion of ``pair`` estimated at ``detail`` × its resolution (Kronos Vector Detail).
+
+        The default shrinks both frames (area averaging), estimates there and brings the flows
+        (and occlusions) back to full size, bilinearly, scaled to full-resolution pixels; the
+        returned motion carries no engine state, so synthesis works from its flows at full
+        resolution. ``detail`` ≥ 1 is :meth:`estimate` itself. Engines that choose their own
+        estimation resolution override this.
+        """
+        if detail >= 1.0:
+            return self.estimate(pair)
+        import cv2
+
+        h, w = pair.height, pair.width
+        small_w, small_h = max(round(w * detail), 16), max(round(h * detail), 16)
+        if small_w >= w or small_h >= h:
+            return self.estimate(pair)
+
+        def shrink(image: Pixels) -> Pixels:
+            out = cv2.resize(image, (small_w, small_h), interpolation=cv2.INTER_AREA)
+            return np.ascontiguousarray(out, dtype=np.float32)
+
+        coarse = self.estimate(FramePair(shrink(pair.image0), shrink(pair.image1)))
+        scale = np.array([w / small_w, h / small_h], np.float32)
+
+        def grow(field: Pixels | None, flow: bool) -> Pixels | None:
+            if field is None:
+                return None
+            out = cv2.resize(np.asarray(field, np.float32), (w, h), interpolation=cv2.INTER_LINEAR)
+            return np.ascontiguousarray(out * scale if flow else out, dtype=np.float32)
+
+        return Motion(
+            forward=grow(coarse.forward, True),  # type: ignore[arg-type]
+            backward=grow(coarse.backward, True),  # type: ignore[arg-type]
+            occlusion0=grow(coarse.occlusion0, False),
+            occlusion1=grow(coarse.occlusion1, False),
+        )
+
     @abstractmethod
     def synthesize(
         self, pair: FramePair, motion: Motion, t: float, region: Region | None = None

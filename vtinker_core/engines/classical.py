@@ -101,6 +101,8 @@ class ClassicalEngine(Engine):
         texture: override the preset's texture mapping (True/False); None keeps the preset.
         max_side: override the preset's flow processing resolution (long side in pixels;
             0 means full resolution); None keeps the preset.
+        smoothness: vector smoothness, 0 (sharp) to 1 (smooth) (see
+            :class:`~vtinker_core.engines.classical_flow.FlowSettings`); None keeps the preset.
 
     Raises:
         ValueError: an unknown quality or an invalid override.
@@ -117,6 +119,7 @@ class ClassicalEngine(Engine):
         quality: str = "high",
         texture: bool | None = None,
         max_side: int | None = None,
+        smoothness: float | None = None,
     ) -> None:
         if quality not in QUALITY_PRESETS:
             raise ValueError(
@@ -128,6 +131,8 @@ class ClassicalEngine(Engine):
             if max_side < 0:
                 raise ValueError(f"max_side must be ≥ 0 (0: full resolution), got {max_side}")
             flow_settings = dataclasses.replace(flow_settings, max_side=max_side or None)
+        if smoothness is not None:
+            flow_settings = dataclasses.replace(flow_settings, smoothness=float(smoothness))
         self.quality = quality
         self.flow_settings = flow_settings
         self.texture_settings = TextureSettings(
@@ -145,14 +150,16 @@ class ClassicalEngine(Engine):
             A :class:`Motion` with full-resolution ``forward``/``backward`` flows (pixels),
             ``occlusion0``/``occlusion1`` in [0, 1], and a :class:`ClassicalState` as state.
         """
-        pair_motion = estimate_pair_motion(pair.image0, pair.image1, self.flow_settings)
-        return Motion(
-            forward=pair_motion.forward,
-            backward=pair_motion.backward,
-            occlusion0=pair_motion.occlusion0,
-            occlusion1=pair_motion.occlusion1,
-            state=ClassicalState(pair_motion),
-        )
+        return _motion(estimate_pair_motion(pair.image0, pair.image1, self.flow_settings))
+
+    def estimate_at(self, pair: FramePair, detail: float) -> Motion:
+        """:meth:`estimate` with the flow computed at ``detail`` × the frame's long side (at
+        most the preset's own resolution), brought to full size by the guided upsampling."""
+        long_side = max(pair.height, pair.width)
+        side = max(16, round(long_side * min(detail, 1.0)))
+        preset = self.flow_settings.max_side or long_side
+        settings = dataclasses.replace(self.flow_settings, max_side=min(side, preset))
+        return _motion(estimate_pair_motion(pair.image0, pair.image1, settings))
 
     def synthesize(
         self, pair: FramePair, motion: Motion, t: float, region: Region | None = None
@@ -216,6 +223,16 @@ class ClassicalEngine(Engine):
         state = ClassicalState(pair_motion)
         self._foreign[motion] = state
         return state
+
+
+def _motion(pair_motion: PairMotion) -> Motion:
+    return Motion(
+        forward=pair_motion.forward,
+        backward=pair_motion.backward,
+        occlusion0=pair_motion.occlusion0,
+        occlusion1=pair_motion.occlusion1,
+        state=ClassicalState(pair_motion),
+    )
 
 
 def _check_region(pair: FramePair, region: Region) -> None:

@@ -47,6 +47,7 @@ DIS_PRESETS = {
 _LUMA = np.array([[0.299, 0.587, 0.114]], np.float32)
 _SUM2 = np.ones((1, 2), np.float32)
 _MIN_DIS_SIDE = 16
+_SMOOTH_ITERATIONS = 5
 _MEAN3 = np.full((1, 3), 1.0 / 3.0, np.float32)
 
 
@@ -72,6 +73,10 @@ class FlowSettings:
         gfu_sigma_range: range sigma of the GFU's joint bilateral weights, on [0, 1] RGB.
         gfu_edge_threshold: a coarse-grid pixel is a motion boundary when its 3×3 flow range
             exceeds this many full-resolution pixels; only there the GFU filters.
+        smoothness: the job's ``motion.smoothness`` (Kronos Smoothness), 0 (sharp) to 1
+            (smooth): DIS's variational refinement runs (at least 5 iterations) with a
+            smoothness weight α = 2 + 78·smoothness (DIS's own α, 20, is about 0.23). None
+            keeps the preset.
     """
 
     preset: str = "ultrafast"
@@ -84,8 +89,11 @@ class FlowSettings:
     max_side: int | None = 1024
     gfu_sigma_range: float = 0.08
     gfu_edge_threshold: float = 2.0
+    smoothness: float | None = None
 
     def __post_init__(self) -> None:
+        if self.smoothness is not None and not 0.0 <= self.smoothness <= 1.0:
+            raise ValueError(f"smoothness must lie in [0, 1], got {self.smoothness}")
         if self.preset not in DIS_PRESETS:
             raise ValueError(
                 f"unknown DIS preset '{self.preset}'; choose one of {', '.join(DIS_PRESETS)}"
@@ -236,6 +244,10 @@ def compute_dis_flows(
         dis.setGradientDescentIterations(settings.gradient_iterations)
     if settings.patch_stride is not None:
         dis.setPatchStride(settings.patch_stride)
+    if settings.smoothness is not None:
+        iterations = dis.getVariationalRefinementIterations()
+        dis.setVariationalRefinementIterations(max(iterations, _SMOOTH_ITERATIONS))
+        dis.setVariationalRefinementAlpha(2.0 + 78.0 * settings.smoothness)
     # DIS needs a few patches' worth of image: tiny frames are padded (edges replicated).
     pad_y, pad_x = max(0, _MIN_DIS_SIDE - low_h), max(0, _MIN_DIS_SIDE - low_w)
     if pad_x or pad_y:

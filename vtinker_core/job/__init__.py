@@ -9,6 +9,7 @@ by ``vtinker render --job job.json``; command-line flags build the same object. 
       "output": {"path": "retime/shot.####.exr", "bit_depth": "half", "compression": "zip",
                  "colorspace": null, "start": null, "fps": null, "vectors": false},
       "timing": {"mode": "speed", "speed": 0.5, "centre_samples": false},
+      "shutter": {"samples": 9, "time": 0.5, "offset": "centred", "auto": false},
       "cuts":   {"detect": false, "threshold": null, "frames": []},
       "tiles":  {"size": "auto", "overlap": 64},
       "engine": {"name": "auto", "checkpoint": null, "device": "auto", "precision": "float32"},
@@ -18,7 +19,10 @@ by ``vtinker render --job job.json``; command-line flags build the same object. 
 
 ``null`` means "the sensible default": the input colourspace from the file, the output
 colourspace by :mod:`vtinker_core.color_plan`, output numbering from the first input frame, the
-output frame rate from the timing. A video output may add ``"codec"``.
+output frame rate from the timing. A video output may add ``"codec"``; an EXR output
+``"matte": true`` and a ``"layer_prefix"`` for the added layers. ``shutter`` (motion blur) and
+``motion`` (``{"vectors_from", "source", "detail", "smoothness"}``: where motion comes from)
+are written only when they differ from the default (no blur; motion estimated on the input).
 
 The format is a JSON Schema shipped in the package (:func:`job_schema`, file
 ``vtinker_core/schemas/job-1.schema.json``); :func:`check_job` reports every problem at
@@ -44,8 +48,10 @@ from vtinker_core.job.model import (
     CutSpec,
     EngineSpec,
     InputSpec,
+    MotionSpec,
     OutputSpec,
     RenderJob,
+    ShutterSpec,
     TileSettings,
     TimingMode,
     TimingSpec,
@@ -65,8 +71,10 @@ __all__ = [
     "CutSpec",
     "EngineSpec",
     "InputSpec",
+    "MotionSpec",
     "OutputSpec",
     "RenderJob",
+    "ShutterSpec",
     "TileSettings",
     "TimingMode",
     "TimingSpec",

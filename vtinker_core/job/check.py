@@ -44,7 +44,12 @@ _ALTERNATIVES = {
     "tiles.size": "tile size must be 'auto' or a whole number of at least 64 px",
     "tiles.overlap": "tile overlap must be a whole number of pixels, 0 or more",
     "timing.keys": "a curve key must be {'frame': F, 'source': S} or [F, S]",
+    "timing.speed": (
+        "a speed must be a factor (0.5), a percentage ('50%') or keys "
+        "[{'frame': F, 'speed': S}, ...]"
+    ),
 }
+_INPUT_SPEED_KEYS = "an input speed key must be {'source': F, 'speed': S} or [F, S]"
 _TYPE_WORDS = {
     "string": "text",
     "number": "a number",
@@ -140,7 +145,10 @@ def _problem(err: Any, data: Mapping[str, Any]) -> JobError:
     if keyword == "additionalProperties":
         return _unknown_field(err, where)
     if where in _ALTERNATIVES and keyword in ("anyOf", "oneOf", "type", "minimum", "pattern"):
-        return JobError(f"{where}: {_ALTERNATIVES[where]}, got {value!r}", setting=where)
+        timing = data.get("timing")
+        mode = timing.get("mode") if isinstance(timing, Mapping) else None
+        text = _INPUT_SPEED_KEYS if mode == "input_speed" else _ALTERNATIVES[where]
+        return JobError(f"{where}: {text}, got {value!r}", setting=where)
     if keyword == "type":
         raw = err.validator_value
         kinds: list[str] = [str(k) for k in (raw if isinstance(raw, list) else [raw])]
@@ -220,6 +228,13 @@ def _check_output(data: Mapping[str, Any]) -> list[JobError]:
                 setting="output.vectors",
             )
         )
+    if data.get("matte") and ext != ".exr":
+        problems.append(
+            JobError(
+                "output.matte needs an EXR output (the matte is an added float channel)",
+                setting="output.matte",
+            )
+        )
     if data.get("codec") is not None and ext not in _VIDEO:
         problems.append(
             JobError(
@@ -233,12 +248,21 @@ def _check_output(data: Mapping[str, Any]) -> list[JobError]:
 
 def _check_timing(data: Mapping[str, Any]) -> list[JobError]:
     from vtinker_core.curves import normalise_keys
-    from vtinker_core.timing import parse_fps, parse_speed
+    from vtinker_core.timing import parse_fps, parse_speed, parse_speed_keys
 
     problems: list[JobError] = []
     mode = data["mode"]
-    if mode == "speed":
+    if mode == "speed" and isinstance(data["speed"], list):
+        _attempt(problems, lambda: parse_speed_keys(data["speed"], axis="frame"))
+    elif mode == "speed":
         _attempt(problems, lambda: parse_speed(data["speed"], setting="timing.speed"))
+    elif mode == "input_speed":
+        _attempt(
+            problems,
+            lambda: parse_speed_keys(
+                data["keys"], axis="source", setting="timing.keys", positive=True
+            ),
+        )
     elif mode == "fps":
         _attempt(problems, lambda: parse_fps(data["source_fps"], setting="timing.source_fps"))
         _attempt(problems, lambda: parse_fps(data["output_fps"], setting="timing.output_fps"))
@@ -270,12 +294,26 @@ def _check_tiles(data: Mapping[str, Any]) -> list[JobError]:
     return []
 
 
+def _check_motion(data: Mapping[str, Any]) -> list[JobError]:
+    if data.get("vectors_from") and data.get("source"):
+        return [
+            JobError(
+                "motion.source: a motion source is for estimating motion, and "
+                "motion.vectors_from supplies it already; set one of them",
+                setting="motion.source",
+            )
+        ]
+    return []
+
+
 _SEMANTIC: dict[str, Callable[[Mapping[str, Any]], list[JobError]]] = {
     "input": _check_input,
     "output": _check_output,
     "timing": _check_timing,
     "tiles": _check_tiles,
+    "motion": _check_motion,
 }
 _ORDER = {name: i for i, name in enumerate(
-    ("job", "version", "input", "output", "timing", "cuts", "tiles", "engine", "ocio", "sanitize")
+    ("job", "version", "input", "output", "timing", "shutter", "motion", "cuts", "tiles",
+     "engine", "ocio", "sanitize")
 )}  # fmt: skip

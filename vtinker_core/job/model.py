@@ -15,15 +15,18 @@ from typing import Any, Literal
 
 from vtinker_core.curves import CurveKey, CurveShape, normalise_keys
 from vtinker_core.job.check import check_job, check_section, raise_problems
-from vtinker_core.timing import parse_fps, parse_speed
+from vtinker_core.timing import SpeedKey, parse_fps, parse_speed, parse_speed_keys
 
 __all__ = [
     "JOB_VERSION",
     "CutSpec",
     "EngineSpec",
     "InputSpec",
+    "MotionSpec",
     "OutputSpec",
     "RenderJob",
+    "ShutterOffset",
+    "ShutterSpec",
     "TileSettings",
     "TimingMode",
     "TimingSpec",
@@ -32,10 +35,11 @@ __all__ = [
 ]
 
 JOB_VERSION = 1
-TimingMode = Literal["speed", "fps", "multiply", "curve", "fill"]
+TimingMode = Literal["speed", "input_speed", "fps", "multiply", "curve", "fill"]
 #: The job-file keys each timing mode takes, besides ``mode``.
 MODE_FIELDS: dict[str, tuple[str, ...]] = {
     "speed": ("speed", "centre_samples"),
+    "input_speed": ("keys",),
     "fps": ("source_fps", "output_fps"),
     "multiply": ("multiplier",),
     "curve": ("keys", "curve_shape"),
@@ -105,6 +109,8 @@ class OutputSpec:
         vectors: also write ``forward.u/v`` and ``backward.u/v`` (float EXR only).
         codec: video codec; None = the source's where the container holds it, else the
             container's default.
+        matte: also write ``matte.A``, the occlusion matte (float EXR only).
+        layer_prefix: prefix of the added layers (``vtk_`` → ``vtk_forward.u``); None: none.
     """
 
     path: str
@@ -115,6 +121,8 @@ class OutputSpec:
     fps: Fraction | None = None
     vectors: bool = False
     codec: str | None = None
+    matte: bool = False
+    layer_prefix: str | None = None
 
     @property
     def extension(self) -> str:
@@ -133,6 +141,8 @@ class OutputSpec:
             None if fps is None else parse_fps(fps, setting="output.fps"),
             bool(data.get("vectors", False)),
             _text(data, "codec"),
+            bool(data.get("matte", False)),
+            _text(data, "layer_prefix"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -147,6 +157,10 @@ class OutputSpec:
         }
         if self.codec is not None:  # video outputs only
             data["codec"] = self.codec
+        if self.matte:
+            data["matte"] = True
+        if self.layer_prefix is not None:
+            data["layer_prefix"] = self.layer_prefix
         return data
 
 
@@ -155,9 +169,14 @@ class TimingSpec:
     """The timing of a render job; only the fields of its ``mode`` are used.
 
     Attributes:
-        mode: ``"speed"``, ``"fps"``, ``"multiply"``, ``"curve"`` or ``"fill"``.
+        mode: ``"speed"``, ``"input_speed"``, ``"fps"``, ``"multiply"``, ``"curve"`` or
+            ``"fill"``.
         speed: (speed) output speed factor, > 0; 0.5 is 50 %
             (:func:`~vtinker_core.timing.retime_speed`).
+        speed_keys: (speed, when animated) (output frame, speed) keys, integrated to source
+            time (:func:`~vtinker_core.timing.retime_speed_keys`); (input_speed) (source
+            frame, speed) keys on the source axis
+            (:func:`~vtinker_core.timing.retime_input_speed`).
         centre_samples: (speed) sample each output frame's centre below normal speed.
         source_fps: (fps) the input rate, exact.
         output_fps: (fps) the output rate, exact.
@@ -167,7 +186,9 @@ class TimingSpec:
         fill_frames: (fill) the frames to regenerate, sorted.
 
     ``to_dict()`` gives the job-file form: ``"mode"`` plus that mode's fields only, e.g.
-    ``{"mode": "speed", "speed": 0.5, "centre_samples": false}``, ``{"mode": "fps",
+    ``{"mode": "speed", "speed": 0.5, "centre_samples": false}``, an animated ``{"mode":
+    "speed", "speed": [{"frame": 1001, "speed": 1}, {"frame": 1025, "speed": "25%"}]}``,
+    ``{"mode": "input_speed", "keys": [{"source": 1001, "speed": 0.5}, ...]}``, ``{"mode": "fps",
     "source_fps": "24000/1001", "output_fps": "60000/1001"}``, ``{"mode": "multiply",
     "multiplier": 4}``, ``{"mode": "curve", "keys": [{"frame": 1001, "source": 1001.0}, ...],
     "curve_shape": "smooth"}``, ``{"mode": "fill", "fill_frames": [1012, 1013]}``. Output
@@ -176,6 +197,7 @@ class TimingSpec:
 
     mode: TimingMode = "speed"
     speed: float = 1.0
+    speed_keys: tuple[SpeedKey, ...] = ()
     centre_samples: bool = False
     source_fps: Fraction | None = None
     output_fps: Fraction | None = None
@@ -195,9 +217,16 @@ class TimingSpec:
         data = _validated("timing", data)
         mode = data["mode"]
         fields: dict[str, Any] = {"mode": mode}
-        if mode == "speed":
+        if mode == "speed" and isinstance(data["speed"], list):
+            fields["speed_keys"] = parse_speed_keys(data["speed"], axis="frame")
+            fields["centre_samples"] = bool(data.get("centre_samples", False))
+        elif mode == "speed":
             fields["speed"] = parse_speed(data["speed"])
             fields["centre_samples"] = bool(data.get("centre_samples", False))
+        elif mode == "input_speed":
+            fields["speed_keys"] = parse_speed_keys(
+                data["keys"], axis="source", setting="timing.keys", positive=True
+            )
         elif mode == "fps":
             fields["source_fps"] = parse_fps(data["source_fps"], setting="timing.source_fps")
             fields["output_fps"] = parse_fps(data["output_fps"], setting="timing.output_fps")
@@ -217,12 +246,123 @@ class TimingSpec:
             value = getattr(self, name)
             if name in ("source_fps", "output_fps"):
                 value = None if value is None else fps_text(Fraction(value))
+            elif name == "speed" and self.speed_keys:
+                value = [{"frame": f, "speed": v} for f, v in self.speed_keys]
+            elif name == "keys" and self.mode == "input_speed":
+                value = [{"source": f, "speed": v} for f, v in self.speed_keys]
             elif name == "keys":
                 value = [{"frame": f, "source": s} for f, s in value]
             elif name == "fill_frames":
                 value = sorted(set(value))
             out[name] = value
         return out
+
+
+ShutterOffset = Literal["centred", "start", "end"]
+
+
+@dataclass(frozen=True)
+class ShutterSpec:
+    """Motion blur (Kronos Shutter Samples, Shutter Time, Shutter Offset, Automatic Shutter).
+
+    Attributes:
+        samples: in-betweens averaged per output frame; 1 = no blur.
+        time: how long the shutter is open, in output frames (0.5 = 180°).
+        offset: ``"centred"`` (open around the output frame's time), ``"start"`` (opens at
+            it) or ``"end"`` (closes at it).
+        auto: scale the shutter with the speed (see :meth:`interval`).
+    """
+
+    samples: int = 1
+    time: float = 0.5
+    offset: ShutterOffset = "centred"
+    auto: bool = False
+
+    @property
+    def active(self) -> bool:
+        return self.samples > 1 and self.time > 0
+
+    def interval(self, position: float, step: float) -> tuple[float, float]:
+        """The source interval the shutter is open for an output at ``position`` whose next
+        output is ``step`` source frames on.
+
+        The open time is ``time × step`` source frames: ``time`` output frames at the local
+        speed. With ``auto`` it is ``time × (step − 1)`` above 100 % and 0 at or below it:
+        the blur a camera at the new speed records beyond the source's own (which already
+        holds ``time`` source frames of it).
+        """
+        step = abs(step)
+        width = self.time * (max(step - 1.0, 0.0) if self.auto else step)
+        if self.offset == "start":
+            return position, position + width
+        if self.offset == "end":
+            return position - width, position
+        return position - width / 2, position + width / 2
+
+    def times(self, position: float, step: float) -> list[float]:
+        """The source positions the samples show: ``samples`` evenly spaced from the
+        interval's opening to its closing, both included (one sample: the output's own time)."""
+        start, end = self.interval(position, step)
+        if not self.active or end <= start:
+            return [position]
+        n = self.samples
+        return [start + (end - start) * k / (n - 1) for k in range(n)]
+
+    @classmethod
+    def from_dict(cls, data: Any) -> ShutterSpec:
+        data = _validated("shutter", data or {})
+        return cls(
+            int(data.get("samples", 1)),
+            float(data.get("time", 0.5)),
+            data.get("offset") or "centred",
+            bool(data.get("auto", False)),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "samples": self.samples,
+            "time": self.time,
+            "offset": self.offset,
+            "auto": self.auto,
+        }
+
+
+@dataclass(frozen=True)
+class MotionSpec:
+    """Where the motion comes from and how finely it is estimated.
+
+    Attributes:
+        vectors_from: ``"input"`` (the source EXRs' ``forward.u/v``, ``backward.u/v``), a
+            sequence pattern holding those layers, or None (estimate motion).
+        source: a sequence to estimate motion on instead of the input (Kronos MoSrc).
+        detail: resolution of the estimate relative to the frame (0.1–1); None = the
+            engine's rule.
+        smoothness: the classical engine's vector smoothness (0–1); None = its default.
+    """
+
+    vectors_from: str | None = None
+    source: str | None = None
+    detail: float | None = None
+    smoothness: float | None = None
+
+    @classmethod
+    def from_dict(cls, data: Any) -> MotionSpec:
+        data = _validated("motion", data or {})
+        detail, smoothness = data.get("detail"), data.get("smoothness")
+        return cls(
+            _text(data, "vectors_from"),
+            _text(data, "source"),
+            None if detail is None else float(detail),
+            None if smoothness is None else float(smoothness),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "vectors_from": self.vectors_from,
+            "source": self.source,
+            "detail": self.detail,
+            "smoothness": self.smoothness,
+        }
 
 
 @dataclass(frozen=True)
@@ -314,6 +454,8 @@ class RenderJob:
     input: InputSpec
     output: OutputSpec
     timing: TimingSpec
+    shutter: ShutterSpec = field(default_factory=ShutterSpec)
+    motion: MotionSpec = field(default_factory=MotionSpec)
     cuts: CutSpec = field(default_factory=CutSpec)
     tiles: TileSettings = field(default_factory=TileSettings)
     engine: EngineSpec = field(default_factory=EngineSpec)
@@ -333,6 +475,8 @@ class RenderJob:
             input=InputSpec.from_dict(data["input"]),
             output=OutputSpec.from_dict(data["output"]),
             timing=TimingSpec.from_dict(data["timing"]),
+            shutter=ShutterSpec.from_dict(data.get("shutter")),
+            motion=MotionSpec.from_dict(data.get("motion")),
             cuts=CutSpec.from_dict(data.get("cuts")),
             tiles=TileSettings.from_dict(data.get("tiles")),
             engine=EngineSpec.from_dict(data.get("engine")),
@@ -341,17 +485,25 @@ class RenderJob:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        """The job-file form; ``shutter`` and ``motion`` appear only when not the default."""
+        data: dict[str, Any] = {
             "version": self.version,
             "input": self.input.to_dict(),
             "output": self.output.to_dict(),
             "timing": self.timing.to_dict(),
-            "cuts": self.cuts.to_dict(),
-            "tiles": self.tiles.to_dict(),
-            "engine": self.engine.to_dict(),
-            "ocio": self.ocio,
-            "sanitize": self.sanitize,
         }
+        if self.shutter != ShutterSpec():
+            data["shutter"] = self.shutter.to_dict()
+        if self.motion != MotionSpec():
+            data["motion"] = self.motion.to_dict()
+        data.update(
+            cuts=self.cuts.to_dict(),
+            tiles=self.tiles.to_dict(),
+            engine=self.engine.to_dict(),
+            ocio=self.ocio,
+            sanitize=self.sanitize,
+        )
+        return data
 
     def output_rate(self, source_fps: Fraction | None) -> Fraction | None:
         """The output frame rate: ``output.fps``, else the fps-mode target rate, else the

@@ -16,7 +16,8 @@ __all__ = ["plan_samples"]
 def plan_samples(job: RenderJob, frames: Sequence[int], cuts: Sequence[int] = ()) -> list[Sample]:
     """The job's output frames over the source ``frames``, numbered as a render numbers them.
 
-    The timing is applied, samples straddling any of ``cuts`` (source frames that start a
+    The timing is applied (keys over output frames, as an animated speed has, use the
+    output numbering), samples straddling any of ``cuts`` (source frames that start a
     shot) become holds, and the outputs are renumbered from ``output.start`` (default: the
     first source frame).
 
@@ -25,11 +26,11 @@ def plan_samples(job: RenderJob, frames: Sequence[int], cuts: Sequence[int] = ()
     """
     from vtinker_core.cuts import apply_cuts
 
-    samples = build_timing(job.timing, list(frames))
+    start = job.output.start if job.output.start is not None else frames[0]
+    samples = build_timing(job.timing, list(frames), output_start=start)
     if cuts:
         samples = apply_cuts(samples, sorted(set(cuts)))
     if not samples:
         raise JobError("the timing produces no output frames", setting="timing")
-    start = job.output.start if job.output.start is not None else frames[0]
     offset = start - samples[0].output_frame
     return [replace(s, output_frame=s.output_frame + offset) for s in samples]
