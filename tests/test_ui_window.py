@@ -329,3 +329,47 @@ def test_view_settings_hides_and_shows_the_panel(qtbot: Any, window: PreviewWind
     assert not window.dock.isVisible()
     action.trigger()
     assert window.dock.isVisible() and window.panel.isVisible()
+
+
+# ------------------------------------------------------------------------------ farm
+
+
+def test_write_farm_bundle_writes_a_bundle_openjd_accepts(
+    qtbot: Any, window: PreviewWindow, tmp_path: Path
+) -> None:
+    import json
+    import shutil
+    import subprocess
+
+    sequence = write_sequence(tmp_path / "plates")
+    _open(qtbot, window, [sequence])
+    action = next(a for a in window.actions() if a.text() == "Write Farm &Bundle…")
+    assert action.isEnabled()
+    with qtbot.waitSignal(window.bundleWritten, timeout=WAIT_MS) as blocker:
+        window.write_farm_bundle(tmp_path / "bundle")
+    folder = Path(blocker.args[0])
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "job.json", "parameter_values.yaml", "template.yaml",
+    ]  # fmt: skip
+    job = json.loads((folder / "job.json").read_text())
+    assert job["input"]["path"] == str(Path(sequence).resolve())
+    assert job["output"]["path"] == str(Path(window.panel.output_path.text()).resolve())
+    assert "openjd run" in window.statusBar().currentMessage()
+    import sys
+
+    openjd = shutil.which("openjd", path=str(Path(sys.executable).parent)) or "openjd"
+    subprocess.run([openjd, "check", str(folder / "template.yaml")], check=True)  # dev extra
+
+
+def test_a_farm_bundle_of_a_bad_job_says_why(
+    qtbot: Any, window: PreviewWindow, tmp_path: Path
+) -> None:
+    sequence = write_sequence(tmp_path / "plates")
+    _open(qtbot, window, [sequence])
+    window.panel.output_path.setText(str(tmp_path / "plates" / "retime.####.exr"))
+    with qtbot.waitSignal(window.bundleFailed, timeout=WAIT_MS) as blocker:
+        window.write_farm_bundle(tmp_path / "bundle")
+    assert blocker.args[0].startswith("cannot write the farm bundle: output folder ")
+    assert "is inside the source folder" in blocker.args[0]
+    assert window.banner.isVisible()
+    assert not (tmp_path / "bundle" / "template.yaml").exists()

@@ -234,6 +234,8 @@ class PreviewWindow(FileActions):
         self.playback.playingChanged.connect(self._playing_changed)
         self.render_flow.starting.connect(lambda _job: self.banner.clear_error())
         self.render_flow.message.connect(self.statusBar().showMessage)
+        self.bundleWritten.connect(self._bundle_written)
+        self.bundleFailed.connect(self.show_error)
         self.render_flow.errorRaised.connect(self.show_error)
         self.render_flow.finished.connect(self.renderFinished.emit)
 

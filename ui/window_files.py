@@ -14,9 +14,11 @@ what the File menu and drag and drop do, and leaves opening a source to the wind
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 
+from PySide6.QtCore import Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QFileDialog, QMainWindow, QMenu
 
@@ -27,7 +29,15 @@ from vtinker_ui.prefs import Preferences
 
 
 class FileActions(QMainWindow):
-    """What File > … and dropping files do; the window provides the attributes below."""
+    """What File > … and dropping files do; the window provides the attributes below.
+
+    Signals:
+        bundleWritten(str): a farm bundle was written (its folder).
+        bundleFailed(str): writing a farm bundle failed (the message shown).
+    """
+
+    bundleWritten = Signal(str)
+    bundleFailed = Signal(str)
 
     panel: SettingsPanel
     prefs: Preferences
@@ -103,6 +113,55 @@ class FileActions(QMainWindow):
             return False
         self.statusBar().showMessage(f"Saved {path}", 5000)
         return True
+
+    def farm_bundle_dialog(self) -> None:
+        """Render > Write Farm Bundle…: ask for a folder (beside the output), then write."""
+        output = self.panel.output_path.text()
+        start = str(Path(output).parent / "farm") if output else ""
+        folder = QFileDialog.getExistingDirectory(self, "Write the farm bundle into", start)
+        if folder:
+            self.write_farm_bundle(folder)
+
+    def write_farm_bundle(self, folder: str | Path) -> threading.Thread | None:
+        """Write the panel's job as an Open Job Description bundle into ``folder``, off the
+        UI thread (the source is read for the plan); ``bundleWritten`` or ``bundleFailed``
+        tells the outcome, and the status bar says how to run it.
+
+        Returns:
+            The worker thread, or None when the job is not valid (the error is shown).
+        """
+        from vtinker_core.errors import VTinkerError
+        from vtinker_core.farm import write_bundle
+        from vtinker_core.job import RenderJob
+
+        if self._pair_paths is not None:
+            self.show_error("a farm bundle renders a sequence or a video, not two images")
+            return None
+        try:
+            job = RenderJob.from_dict(self.panel.job_dict())
+        except JobError as err:
+            self.show_error(f"cannot write a farm bundle: {err}")
+            return None
+        self.statusBar().showMessage(f"Writing the farm bundle into {folder} …")
+
+        def work() -> None:
+            try:
+                bundle = write_bundle(job, Path(folder))
+            except (VTinkerError, OSError) as err:
+                self.bundleFailed.emit(f"cannot write the farm bundle: {err}")
+                return
+            self.bundleWritten.emit(str(bundle.template_path.parent))
+
+        thread = threading.Thread(target=work, name="vtinker-farm-bundle", daemon=True)
+        thread.start()
+        return thread
+
+    def _bundle_written(self, folder: str) -> None:
+        self.statusBar().showMessage(
+            f"Farm bundle written to {folder}: run it with openjd run "
+            f"{Path(folder) / 'template.yaml'}, or submit the folder to your farm",
+            20000,
+        )
 
     def _update_recent_menu(self) -> None:
         self.recent_menu.clear()

@@ -87,6 +87,11 @@ def build_menus(window: PreviewWindow) -> WindowActions:
     cancel.setEnabled(False)
     file_menu.addAction(render)
     file_menu.addAction(cancel)
+    bundle = _action(window, "Write Farm &Bundle…", None, window.farm_bundle_dialog)
+    bundle.setToolTip(
+        "Write the job as an Open Job Description bundle (openjd run, Deadline Cloud, OpenCue)"
+    )
+    file_menu.addAction(bundle)
     file_menu.addSeparator()
     file_menu.addAction(_action(window, "&Quit", QKeySequence.StandardKey.Quit, window.close))
 
