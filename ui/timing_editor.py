@@ -327,28 +327,33 @@ class TimingEditor(QWidget):
         return page
 
     def _speed_keys_page(self) -> QWidget:
-        page = QWidget(self)
-        form = QFormLayout(page)
-        form.setContentsMargins(0, 0, 0, 0)
-        self.speed_keys = KeyTable(("Output frame", "Speed %"), page)
-        self.speed_keys.setToolTip(
+        page, self.speed_keys = self._keys_page(
+            ("Output frame", "Speed %"),
+            "timing.speed_keys",
             "Kronos Output Speed, animated: the speed at each output frame (linear between "
-            "keys, held outside), integrated to source time; 0 holds, below 0 reverses"
+            "keys, held outside), integrated to source time; 0 holds, below 0 reverses",
         )
-        form.addRow("Keys", self._row("timing.speed_keys", self.speed_keys))
         return page
 
     def _input_speed_page(self) -> QWidget:
+        page, self.input_speed_keys = self._keys_page(
+            ("Source frame", "Speed %"),
+            "timing.input_speed_keys",
+            "Kronos Input Speed: the speed keyed against the source frames, so a change "
+            "lands on a source event; each output advances by the speed where it stands",
+        )
+        return page
+
+    def _keys_page(
+        self, headers: tuple[str, str], setting: str, tip: str
+    ) -> tuple[QWidget, KeyTable]:
         page = QWidget(self)
         form = QFormLayout(page)
         form.setContentsMargins(0, 0, 0, 0)
-        self.input_speed_keys = KeyTable(("Source frame", "Speed %"), page)
-        self.input_speed_keys.setToolTip(
-            "Kronos Input Speed: the speed keyed against the source frames, so a change "
-            "lands on a source event; each output advances by the speed where it stands"
-        )
-        form.addRow("Keys", self._row("timing.input_speed_keys", self.input_speed_keys))
-        return page
+        table = KeyTable(headers, page)
+        table.setToolTip(tip)
+        form.addRow("Keys", self._row(setting, table))
+        return page, table
 
     def _curve_page(self) -> QWidget:
         page = QWidget(self)
