@@ -22,8 +22,16 @@ and macOS, sends SIGTERM as well; the engine finishes the frame in hand (frames 
 atomically) and exits with 130. A second cancel sends SIGTERM again ("stop now"). A run that
 has not stopped :data:`CANCEL_GRACE_SECONDS` after a cancel is killed.
 
-The environment the engine gets is the caller's without the variables a host's own Python
-uses (:data:`HOST_PYTHON_VARIABLES`), with unbuffered UTF-8 output.
+The environment the engine gets is the caller's without what a host sets up for its own
+runtime (:func:`is_host_variable`: every ``PYTHON*`` variable, the dynamic loader's
+``LD_LIBRARY_PATH``/``LD_PRELOAD``/``DYLD_*``, Qt's ``QT_*``, the hosts' plug-in paths), with
+unbuffered UTF-8 output. Names listed in ``$VTINKER_KEEP_ENV`` (comma separated) pass through.
+
+The farm commands (``vtinker farm bundle`` / ``vtinker farm verify``) run through the same
+environment rule::
+
+    result = run_farm(farm_bundle_command(["vtinker"], "/shots/job.json", "/shots/job_farm"))
+    result.ok, result.folder, result.notes      # True, "/shots/job_farm", ["vtinker farm: ..."]
 
 Standard library only, Python 3.6 grammar: it runs inside Nuke, Resolve and the window alike.
 """
@@ -48,6 +56,7 @@ EVENTS = ("start", "frame", "warning", "done", "error")
 CANCEL_GRACE_SECONDS = 120.0
 #: Variables a host (Nuke, Resolve, a launcher) sets for its own Python; inherited by the
 #: engine's Python they would make it load the host's standard library instead of its own.
+#: (Kept for callers that name them; :func:`is_host_variable` removes every ``PYTHON*``.)
 HOST_PYTHON_VARIABLES = (
     "PYTHONHOME",
     "PYTHONPATH",
@@ -56,6 +65,31 @@ HOST_PYTHON_VARIABLES = (
     "PYTHONNOUSERSITE",
     "__PYVENV_LAUNCHER__",
 )
+#: Name prefixes of what a host sets for its own runtime. ``PYTHON*``: every variable the
+#: interpreter reads (Python docs, "Command line and environment" > Environment variables).
+#: ``DYLD_*``: macOS dyld's search paths and inserts (dyld(1)). ``QT_*``: Qt's plug-in, platform
+#: and scaling settings (Qt docs, "Environment variables recognized by Qt"), which would make the
+#: engine's Qt (the VTinker window, PySide6 in torch's dependencies) load the host's Qt plug-ins.
+HOST_VARIABLE_PREFIXES = ("PYTHON", "DYLD_", "QT_")
+#: Single variables of the same kind: Linux ld.so's ``LD_LIBRARY_PATH``/``LD_PRELOAD`` (ld.so(8);
+#: Nuke and Resolve launch with their own library folders there, so torch, OCIO or Qt in the
+#: engine would load the host's copies), Qt Quick's import paths, Tcl/Tk's library folders,
+#: Nuke's plug-in path (``NUKE_PATH``, Nuke's "Loading Gizmos, NDK Plug-ins, and Python files")
+#: and the OpenFX plug-in path (``OFX_PLUGIN_PATH``, OpenFX programming guide, "Installation").
+HOST_VARIABLES = (
+    *HOST_PYTHON_VARIABLES,
+    "LD_LIBRARY_PATH",
+    "LD_PRELOAD",
+    "QML_IMPORT_PATH",
+    "QML2_IMPORT_PATH",
+    "TCL_LIBRARY",
+    "TK_LIBRARY",
+    "NUKE_PATH",
+    "OFX_PLUGIN_PATH",
+)
+#: Comma-separated names the engine should inherit even so (e.g. ``LD_LIBRARY_PATH`` on a machine
+#: whose CUDA libraries are found only through it).
+KEEP_ENV_VARIABLE = "VTINKER_KEEP_ENV"
 
 
 class EngineStartError(OSError):
@@ -150,12 +184,23 @@ def engine_command(program, job_path, frames=None, force=False, cancel_file=None
     return command
 
 
+def is_host_variable(name):
+    """True for a variable a host sets for its own runtime (see :data:`HOST_VARIABLES` and
+    :data:`HOST_VARIABLE_PREFIXES`); the engine does not inherit these."""
+    # Windows treats environment names case-insensitively; POSIX names of this kind are upper case.
+    key = name.upper() if os.name == "nt" else name
+    return key in HOST_VARIABLES or key.startswith(HOST_VARIABLE_PREFIXES)
+
+
 def engine_environment(base=None):
-    """The environment for the engine: ``base`` (default: this process's) without the host's
-    Python variables, with unbuffered UTF-8 output."""
+    """The environment for the engine (and the VTinker window): ``base`` (default: this
+    process's) without the host's runtime variables (:func:`is_host_variable`), except those
+    named in ``$VTINKER_KEEP_ENV``, with unbuffered UTF-8 output."""
     environ = dict(os.environ if base is None else base)
-    for name in HOST_PYTHON_VARIABLES:
-        environ.pop(name, None)
+    keep = {n.strip() for n in environ.get(KEEP_ENV_VARIABLE, "").split(",") if n.strip()}
+    for name in list(environ):
+        if name not in keep and is_host_variable(name):
+            del environ[name]
     environ["PYTHONUNBUFFERED"] = "1"
     environ["PYTHONIOENCODING"] = "utf-8"
     return environ
@@ -314,3 +359,108 @@ def run_engine(command, on_record=None, should_cancel=None, poll_seconds=0.05, e
     return EngineRun(command, env=env, cwd=cwd).wait(
         on_record=on_record, should_cancel=should_cancel, poll_seconds=poll_seconds
     )
+
+
+# ------------------------------------------------------------------------------ the farm
+
+
+class FarmResult:
+    """How a ``vtinker farm`` command ended.
+
+    Attributes:
+        returncode: the exit status (None if it never ran).
+        stdout: what it wrote on stdout (``bundle``: the last line is the bundle folder).
+        stderr: what it wrote on stderr (notes, the cost estimate, or one error line).
+    """
+
+    def __init__(self, returncode=None, stdout="", stderr=""):
+        self.returncode = returncode
+        self.stdout = stdout
+        self.stderr = stderr
+
+    @property
+    def ok(self):
+        return self.returncode == EXIT_OK
+
+    @property
+    def folder(self):
+        """The bundle folder (the last stdout line of ``vtinker farm bundle``), or None."""
+        lines = [line.strip() for line in self.stdout.splitlines() if line.strip()]
+        return lines[-1] if self.ok and lines else None
+
+    @property
+    def notes(self):
+        """The ``vtinker farm: ...`` lines on stderr, in order."""
+        return [line.strip() for line in self.stderr.splitlines() if line.startswith("vtinker")]
+
+    @property
+    def message(self):
+        """The ``vtinker: error:`` line without its prefix, else stderr's last line."""
+        lines = [line.strip() for line in self.stderr.splitlines() if line.strip()]
+        for line in reversed(lines):
+            if line.startswith("vtinker: error:"):
+                return line[len("vtinker: error:") :].strip()
+        if lines:
+            return lines[-1]
+        return f"vtinker farm stopped with exit status {self.returncode}"
+
+
+def _program(program):
+    return list(program) if isinstance(program, (list, tuple)) else split_executable(program)
+
+
+def farm_bundle_command(program, job_path, output_dir, chunk_size=None, name=None, vtinker=None):
+    """``<program> farm bundle JOB -o DIR [--chunk-size N] [--name NAME] [--vtinker CMD]``.
+
+    Args:
+        program: the engine's argument list or executable setting (see :func:`engine_command`).
+        job_path: the job file.
+        output_dir: the bundle folder to write.
+        chunk_size: output frames per farm task (default: the engine's estimate).
+        name: the job's name on the farm.
+        vtinker: the ``vtinker`` command on the workers (default: this install's).
+    """
+    command = [*_program(program), "farm", "bundle", str(job_path), "-o", str(output_dir)]
+    if chunk_size:
+        command += ["--chunk-size", str(int(chunk_size))]
+    if name:
+        command += ["--name", str(name)]
+    if vtinker:
+        command += ["--vtinker", str(vtinker)]
+    return command
+
+
+def farm_verify_command(program, job_path):
+    """``<program> farm verify JOB``: exit 0 when every output frame is there and reads."""
+    return [*_program(program), "farm", "verify", str(job_path)]
+
+
+def run_farm(command, env=None, cwd=None, timeout=600):
+    """Run a ``vtinker farm`` command to the end (it is short: no progress records).
+
+    Raises:
+        EngineStartError: the executable could not be started.
+    """
+    args = list(command)
+    try:
+        # Python 3.6 has neither capture_output= nor text= (Resolve may run this on 3.6).
+        completed = subprocess.run(  # noqa: UP022
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            universal_newlines=True,  # noqa: UP021
+            encoding="utf-8",
+            errors="replace",
+            env=engine_environment(env),
+            cwd=cwd,
+            timeout=timeout,
+            creationflags=getattr(subprocess, "CREATE_NO_WINDOW", 0),
+        )
+    except subprocess.TimeoutExpired:
+        return FarmResult(None, "", f"vtinker: error: the farm command took over {timeout} s")
+    except OSError as err:
+        raise EngineStartError(
+            f"cannot start the engine '{args[0]}': {err.strerror or err}"
+        ) from err
+    return FarmResult(completed.returncode, completed.stdout, completed.stderr)

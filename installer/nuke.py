@@ -66,9 +66,10 @@ def planned_files(hosts: Path, plugin: Path) -> dict[Path, Path]:
         if source.is_file() and "__pycache__" not in source.parts:
             files[source.relative_to(plugin)] = source
     package = Path("vtinker_hosts")
-    for name in ("__init__.py", "py.typed"):
-        if (hosts / name).is_file():
-            files[package / name] = hosts / name
+    # The package's own files and its shared modules (the engine client the node runs).
+    for source in sorted(hosts.iterdir()):
+        if source.is_file() and (source.suffix == ".py" or source.name == "py.typed"):
+            files[package / source.name] = source
     for source in sorted((hosts / "nuke").rglob("*")):
         relative = source.relative_to(hosts / "nuke")
         if source.is_file() and not _SKIP.intersection(relative.parts):

@@ -7,12 +7,20 @@ Examples::
     vtinker-install resolve --scripts-dir DIR    # a Scripts folder of your choice
     vtinker-install resolve --uninstall          # removes exactly what was written
 
-The menu script (``hosts/resolve/VTinker Retime.py``) is written into ``Scripts/Utility`` (every
-page) and ``Scripts/Edit`` with two paths filled in: the engine environment's scripts folder
-(``vtinker``, ``vtinker-preview``) and the installed adapter package, which it loads with
-Resolve's own Python (standard library only). What was written, and which folders were
-created, is recorded in ``Scripts/.vtinker-install.json``; ``--uninstall`` removes exactly
-that. Installing twice gives the same files.
+The menu script (``hosts/resolve/VTinker Retime.py``) is written into ``Scripts/Utility``, which
+Resolve lists on every page (a second copy under a page's folder would list the entry twice
+there; ``--category`` adds one if you want it), with two paths filled in: the engine
+environment's scripts folder (``vtinker``, ``vtinker-preview``) and the installed adapter
+package, which it loads with Resolve's own Python (standard library only).
+
+``--lua-launcher`` (for Resolve 21.1 and later, free edition, which lists no Python scripts)
+writes the Lua entry ``VTinker Retime (Lua).lua`` there instead, and the Python script it starts
+into ``Scripts/.vtinker/`` (:mod:`vtinker_installer.resolve_lua`).
+
+What was written, and which folders were created, is recorded in
+``Scripts/.vtinker-install.json``; ``--uninstall`` removes exactly that, and a new install
+removes what an earlier one wrote and this one does not (e.g. the ``Edit`` copy older versions
+made). Installing twice gives the same files.
 
 Every per-platform fact lives in the tables below (STYLE.md §2).
 """
@@ -27,9 +35,18 @@ import sysconfig
 from collections.abc import Iterator
 from pathlib import Path
 
+from vtinker_installer.resolve_lua import (
+    HIDDEN_FOLDER,
+    LUA_MARKER,
+    LUA_SCRIPT,
+    render_lua_launcher,
+)
+
 MENU_SCRIPT = "VTinker Retime.py"
-#: The Scripts sub-folders (Workspace > Scripts categories) the entry goes into.
-CATEGORIES = ("Utility", "Edit")
+#: The Scripts sub-folders (Workspace > Scripts categories) an entry may go into; Utility is
+#: listed on every page (scripting README, "Using a script").
+CATEGORIES = ("Utility", "Edit", "Color", "Deliver", "Comp")
+DEFAULT_CATEGORIES = ("Utility",)
 MANIFEST = ".vtinker-install.json"
 MARKER = "# Written by vtinker-install; `vtinker-install resolve --uninstall` removes it."
 PLATFORMS = ("linux", "darwin", "windows")
@@ -185,9 +202,39 @@ def _write_manifest(scripts: Path, manifest: dict[str, list[str]]) -> None:
 def _is_ours(path: Path) -> bool:
     try:
         with path.open(encoding="utf-8", errors="replace") as handle:
-            return handle.readline().rstrip("\n") == MARKER
+            return handle.readline().rstrip("\n") in (MARKER, LUA_MARKER)
     except OSError:
         return False
+
+
+def planned_scripts(
+    scripts: Path,
+    menu_text: str,
+    *,
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES,
+    lua_launcher: bool = False,
+) -> dict[Path, str]:
+    """Target file → text, for an install into ``scripts``."""
+    if not lua_launcher:
+        return {scripts / c / MENU_SCRIPT: menu_text for c in categories}
+    hidden = scripts / HIDDEN_FOLDER / MENU_SCRIPT
+    lua_text = render_lua_launcher(hidden)
+    planned = {scripts / c / LUA_SCRIPT: lua_text for c in categories}
+    planned[hidden] = menu_text
+    return planned
+
+
+def _write(target: Path, text: str) -> str:
+    if target.exists() and not _is_ours(target):
+        raise FileExistsError(
+            f"{target} exists and was not written by vtinker-install; move it away first"
+        )
+    if target.exists() and target.read_text(encoding="utf-8") == text:
+        return f"up to date: {target}"
+    tmp = target.with_name(f".{target.name}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(target)
+    return f"wrote {target}"
 
 
 def install(
@@ -196,8 +243,10 @@ def install(
     platform: str,
     engine: Path | None = None,
     adapter: Path | None = None,
+    categories: tuple[str, ...] = DEFAULT_CATEGORIES,
+    lua_launcher: bool = False,
 ) -> Iterator[str]:
-    """Write the menu script into ``scripts/<category>/``; yields one line per action.
+    """Write the menu entry into ``scripts/<category>/``; yields one line per action.
 
     Raises:
         FileExistsError: a file of that name is there and was not written by us.
@@ -213,36 +262,39 @@ def install(
         script_api=script_api_folder(platform),
         script_lib=SCRIPT_LIB[platform],
     )
+    planned = planned_scripts(scripts, text, categories=categories, lua_launcher=lua_launcher)
     manifest = _read_manifest(scripts) if scripts.exists() else {"files": [], "folders": []}
     created: list[Path] = []
-    for folder in [scripts, *(scripts / c for c in CATEGORIES)]:
+    for folder in [scripts, *sorted({p.parent for p in planned})]:
         missing = [p for p in [folder, *folder.parents] if not p.exists()]
         folder.mkdir(parents=True, exist_ok=True)
         created.extend(reversed(missing))
     for path in created:
         if str(path) not in manifest["folders"]:
             manifest["folders"].append(str(path))
-    for category in CATEGORIES:
-        target = scripts / category / MENU_SCRIPT
-        if target.exists() and not _is_ours(target):
-            raise FileExistsError(
-                f"{target} exists and was not written by vtinker-install; move it away first"
-            )
-        if target.exists() and target.read_text(encoding="utf-8") == text:
-            yield f"up to date: {target}"
-        else:
-            tmp = target.with_name(f".{target.name}.tmp")
-            tmp.write_text(text, encoding="utf-8")
-            tmp.replace(target)
-            yield f"wrote {target}"
+    for target, content in planned.items():
+        yield _write(target, content)
         if str(target) not in manifest["files"]:
             manifest["files"].append(str(target))
+    for name in list(manifest["files"]):  # what an earlier install wrote and this one does not
+        path = Path(name)
+        if path not in planned:
+            if path.exists() and _is_ours(path):
+                path.unlink()
+                yield f"removed {path}"
+            manifest["files"].remove(name)
     _write_manifest(scripts, manifest)
     command = ENGINE_COMMANDS[platform]
     if not (engine / command).exists():
         yield f"warning: {engine / command} not found; the menu entry runs the engine from there"
     yield f"engine: {engine}"
-    yield "in Resolve: Workspace > Scripts > VTinker Retime (restart Resolve if it is not listed)"
+    entry = LUA_SCRIPT.rsplit(".", 1)[0] if lua_launcher else MENU_SCRIPT.rsplit(".", 1)[0]
+    yield f"in Resolve: Workspace > Scripts > {entry} (restart Resolve if it is not listed)"
+    if not lua_launcher:
+        yield (
+            "Resolve 21.1 and later, free edition: Python scripts are not listed there; "
+            "install with --lua-launcher for an entry that starts this one"
+        )
 
 
 def uninstall(scripts: Path) -> Iterator[str]:
@@ -250,7 +302,8 @@ def uninstall(scripts: Path) -> Iterator[str]:
     manifest = _read_manifest(scripts)
     if not manifest["files"] and not manifest["folders"]:
         # Installed by an older installer or by hand: remove only files carrying our marker.
-        manifest["files"] = [str(scripts / c / MENU_SCRIPT) for c in CATEGORIES]
+        names = (MENU_SCRIPT, LUA_SCRIPT)
+        manifest["files"] = [str(scripts / c / n) for c in CATEGORIES for n in names]
     removed = False
     for name in manifest["files"]:
         path = Path(name)
@@ -281,6 +334,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--all-users", action="store_true", help="install into the all-users Scripts folder"
     )
+    parser.add_argument(
+        "--category",
+        action="append",
+        choices=CATEGORIES,
+        default=None,
+        help="Workspace > Scripts folder to install into (repeatable; default: Utility, "
+        "listed on every page)",
+    )
+    parser.add_argument(
+        "--lua-launcher",
+        action="store_true",
+        help="install the Lua entry that starts the Python script (Resolve 21.1+ free edition, "
+        "which lists no Python scripts)",
+    )
     parser.add_argument("--uninstall", action="store_true", help="remove what was installed")
     parser.add_argument(
         "--platform",
@@ -296,5 +363,8 @@ def run(args: argparse.Namespace) -> Iterator[str]:
     scripts = args.scripts_dir or scripts_folder(platform, all_users=args.all_users)
     if args.uninstall:
         yield from uninstall(scripts)
-    else:
-        yield from install(scripts, platform=platform)
+        return
+    categories = tuple(dict.fromkeys(args.category or DEFAULT_CATEGORIES))
+    yield from install(
+        scripts, platform=platform, categories=categories, lua_launcher=args.lua_launcher
+    )

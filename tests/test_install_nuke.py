@@ -125,6 +125,7 @@ def test_the_installed_copy_starts_in_a_clean_python_with_the_fake(home: Path) -
         "item = fake.state.menus['Nodes'].findItem('Time/VTinker Retime')\n"
         "fake.state.run_script(None, None, item.command)\n"
         "import vtinker_hosts.nuke.config as config\n"
+        "import vtinker_hosts.nuke.render, vtinker_hosts.nuke.farm\n"  # the engine client too
         "node = fake.toNode('VTinkerRetime1')\n"
         "print(json.dumps({'package': config.__file__, 'engine': "
         "config.default_engine_executable(env={}), 'paths': fake.pluginPath(), "

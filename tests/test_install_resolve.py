@@ -47,9 +47,10 @@ def homes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 
 @pytest.mark.parametrize("platform", ["linux", "darwin", "windows"])
-def test_install_writes_utility_and_edit_and_uninstall_removes_exactly_that(
+def test_install_writes_utility_only_and_uninstall_removes_exactly_that(
     homes: Path, platform: str
 ) -> None:
+    """Utility is listed on every page: a second copy in Edit listed the entry twice there."""
     variable, relative = USER_SCRIPTS[platform]
     base = homes / variable.lower()
     (base / "keep.txt").write_text("the user's")
@@ -57,23 +58,35 @@ def test_install_writes_utility_and_edit_and_uninstall_removes_exactly_that(
     scripts = base / relative
 
     lines = _run("--platform", platform)
-    written = [scripts / "Utility" / "VTinker Retime.py", scripts / "Edit" / "VTinker Retime.py"]
-    assert [f"wrote {p}" for p in written] == lines[:2]
+    written = [scripts / "Utility" / "VTinker Retime.py"]
+    assert [f"wrote {p}" for p in written] == lines[:1]
     assert all(p.exists() for p in written)
+    assert not (scripts / "Edit").exists()
     text = written[0].read_text(encoding="utf-8")
-    assert written[1].read_text(encoding="utf-8") == text
     assert text.startswith(installer.MARKER + "\n")
     assert f"ENGINE_BIN = {str(installer.engine_bin())!r}" in text
     assert f"ADAPTER_DIR = {str(installer.adapter_dir())!r}" in text
     assert f"SCRIPT_LIB = {installer.SCRIPT_LIB[platform]!r}" in text
     ast.parse(text, feature_version=(3, 6))
 
-    assert _run("--platform", platform)[:2] == [f"up to date: {p}" for p in written]
+    assert _run("--platform", platform)[:1] == [f"up to date: {p}" for p in written]
     assert written[0].read_text(encoding="utf-8") == text
 
     removed = _run("--platform", platform, "--uninstall")
-    assert f"removed {written[0]}" in removed and f"removed {written[1]}" in removed
+    assert f"removed {written[0]}" in removed
     assert _tree(homes) == before
+
+
+def test_an_earlier_install_in_edit_too_is_reduced_to_utility(homes: Path) -> None:
+    scripts = homes / "home" / USER_SCRIPTS["linux"][1]
+    _run("--platform", "linux", "--category", "Utility", "--category", "Edit")
+    assert (scripts / "Edit" / "VTinker Retime.py").is_file()
+    lines = _run("--platform", "linux")
+    assert f"removed {scripts / 'Edit' / 'VTinker Retime.py'}" in lines
+    assert not (scripts / "Edit" / "VTinker Retime.py").exists()
+    assert (scripts / "Utility" / "VTinker Retime.py").is_file()
+    _run("--platform", "linux", "--uninstall")
+    assert not scripts.exists()
 
 
 def test_uninstall_leaves_what_was_there_before(homes: Path) -> None:
@@ -82,7 +95,7 @@ def test_uninstall_leaves_what_was_there_before(homes: Path) -> None:
     (scripts / "Utility" / "Mine.py").write_text("print('mine')\n")
     before = _tree(homes)
     _run("--platform", "linux")
-    assert (scripts / "Edit" / "VTinker Retime.py").exists()
+    assert (scripts / "Utility" / "VTinker Retime.py").exists()
     _run("--platform", "linux", "--uninstall")
     assert _tree(homes) == before
 
@@ -92,7 +105,7 @@ def test_all_users_on_windows_uses_programdata(homes: Path) -> None:
     expected = homes / "programdata" / "Blackmagic Design/DaVinci Resolve/Fusion/Scripts"
     assert (expected / "Utility" / "VTinker Retime.py").exists()
     assert not (homes / "appdata" / "Blackmagic Design").exists()
-    text = (expected / "Edit" / "VTinker Retime.py").read_text(encoding="utf-8")
+    text = (expected / "Utility" / "VTinker Retime.py").read_text(encoding="utf-8")
     api = homes / "programdata" / "Blackmagic Design/DaVinci Resolve/Support/Developer/Scripting"
     assert f"SCRIPT_API = {str(api)!r}" in text
 
@@ -145,7 +158,7 @@ def test_the_vtinker_install_command(tmp_path: Path) -> None:
     from vtinker_installer.cli import main
 
     assert main(["resolve", "--scripts-dir", str(tmp_path / "S"), "--platform", "linux"]) == 0
-    assert (tmp_path / "S" / "Edit" / "VTinker Retime.py").exists()
+    assert (tmp_path / "S" / "Utility" / "VTinker Retime.py").exists()
     command = shutil.which("vtinker-install")
     if command is not None:
         result = subprocess.run(

@@ -118,13 +118,14 @@ def test_jobs_the_nuke_node_writes_follow_the_schema(monkeypatch: pytest.MonkeyP
     monkeypatch.setitem(sys.modules, "nuke", fake)
     from vtinker_hosts.nuke import job as nuke_job
     from vtinker_hosts.nuke import node as nuke_node
+    from vtinker_hosts.nuke import settings as nuke_settings
 
     read = fake.nodes.Read(file="/plates/shot.%04d.exr", first=1001, last=1010)
     read.setSelected(True)
     group = nuke_node.create_node()
     for timing in ("Output Speed", "Input Speed", "Frame"):
         group["timing2"].setValue(timing)
-        settings = nuke_node.read_settings(group)
+        settings = nuke_settings.read_settings(group)
         source = nuke_job.SourceInfo("/plates/shot.%04d.exr", 1001, 1010)
         job = nuke_job.build_job(settings, source, "/retime/VTinkerRetime1.####.exr")
         assert _schema_errors(job) == [], timing

@@ -18,14 +18,15 @@ from vtinker_core.job import RenderJob
 from vtinker_core.timing import build_timing
 from vtinker_hosts.nuke import job as nuke_job
 from vtinker_hosts.nuke import node as nuke_node
+from vtinker_hosts.nuke import settings as nuke_settings
 
 pytestmark = pytest.mark.host
 
 HOSTS_NUKE = Path(nuke_node.__file__).resolve().parent
 PLUGIN = HOSTS_NUKE / "plugin"
 KRONOS_KNOBS = [
-    "input.first",
-    "input.last",
+    "inputFirst",
+    "inputLast",
     "resetInputRange",
     "timing2",
     "timingOutputSpeed",
@@ -63,7 +64,7 @@ def _node_after_read(nuke: ModuleType, first: int = 1001, last: int = 1010):
 
 
 def _job(group, source_path: str = "/plates/shot.%04d.exr") -> dict:
-    settings = nuke_node.read_settings(group)
+    settings = nuke_settings.read_settings(group)
     source = nuke_job.SourceInfo(source_path, settings.input_first, settings.input_last)
     job = nuke_job.build_job(settings, source, "/retime/VTinkerRetime1.####.exr")
     RenderJob.from_dict(job)  # the core's own validator accepts it
@@ -87,15 +88,20 @@ def test_create_node_builds_a_group_with_kronos_and_vtinker_knobs(nuke: ModuleTy
     assert knobs["interpolation"].values() == ["Frame", "Blend", "Motion"]
     assert knobs["interpolation"].value() == "Motion"
     assert knobs["output"].values() == ["Result", "Vectors"]
-    assert (knobs["input.first"].value(), knobs["input.last"].value()) == (1001, 1010)
+    assert (knobs["inputFirst"].value(), knobs["inputLast"].value()) == (1001, 1010)
     assert knobs["timingFrame2"].value() == 1001.0
     assert knobs["timingOutputSpeed"].value() == 0.5
     assert "vtinker_hosts.nuke.node" in knobs["knobChanged"].value()
     children = {c.name(): c for c in group.nodes()}
-    assert sorted(children) == ["Input", "Output", "Prerender", "Result"]
+    assert sorted(children) == ["Input", "Output", "Prerender", "Result", "Show"]
     assert children["Prerender"]["disable"].value() is True
     assert children["Prerender"].input(0) is children["Input"]
-    assert children["Output"].input(0) is children["Result"]
+    # Until a render exists the node passes its input through (the Switch shows input 0).
+    assert children["Output"].input(0) is children["Show"]
+    assert children["Show"].input(0) is children["Input"]
+    assert children["Show"].input(1) is children["Result"]
+    assert children["Show"]["which"].value() == 0
+    assert group["status"].value().startswith("not rendered yet")
     assert group.panel_shown == 1
     assert nuke.state.violations == []
 
@@ -123,17 +129,17 @@ def test_knob_changed_shows_the_timing_knob_of_the_mode(nuke: ModuleType) -> Non
 
 def test_reset_button_and_input_change_take_the_range_from_upstream(nuke: ModuleType) -> None:
     read, group = _node_after_read(nuke)
-    group["input.first"].setValue(1004)
+    group["inputFirst"].setValue(1004)
     read["last"].setValue(1020)
     group["resetInputRange"].execute()
-    assert (group["input.first"].value(), group["input.last"].value()) == (1001, 1020)
+    assert (group["inputFirst"].value(), group["inputLast"].value()) == (1001, 1020)
     # A node made without an input gets its range when one is connected.
     lonely = nuke.nodes.Group()
     nuke_node.build_group(lonely)
-    assert lonely["input.first"].value() == 0
+    assert lonely["inputFirst"].value() == 0
     lonely.setInput(0, read)
     nuke.state.knob_changed(lonely, "inputChange")
-    assert (lonely["input.first"].value(), lonely["input.last"].value()) == (1001, 1020)
+    assert (lonely["inputFirst"].value(), lonely["inputLast"].value()) == (1001, 1020)
 
 
 # --------------------------------------------------------------------------- knobs → job
@@ -142,8 +148,8 @@ def test_reset_button_and_input_change_take_the_range_from_upstream(nuke: Module
 def test_output_speed_becomes_a_speed_job_over_the_input_range(nuke: ModuleType) -> None:
     _, group = _node_after_read(nuke)
     group["timingOutputSpeed"].setValue(0.25)
-    group["input.first"].setValue(1003)
-    group["input.last"].setValue(1008)
+    group["inputFirst"].setValue(1003)
+    group["inputLast"].setValue(1008)
     job = _job(group)
     assert job["timing"] == {"mode": "speed", "speed": 0.25, "centre_samples": True}
     assert job["input"] == {
@@ -246,23 +252,18 @@ def test_unusable_knob_values_are_named(nuke: ModuleType) -> None:
     with pytest.raises(ValueError, match="timingOutputSpeed"):
         _job(group)
     group["timingOutputSpeed"].setValue(0.5)
-    group["input.first"].setValue(1020)
-    with pytest.raises(ValueError, match=r"input\.first"):
+    group["inputFirst"].setValue(1020)
+    with pytest.raises(ValueError, match="inputFirst"):
         _job(group)
-    group["input.first"].setValue(1001)
+    group["inputFirst"].setValue(1001)
     group["timing2"].setValue("Input Speed")
     group["timingInputSpeed"].setValueAt(0.0, 1001)
     group["timingInputSpeed"].setValueAt(0.0, 1002)
     with pytest.raises(ValueError, match="never reaches"):
-        nuke_job.integrate_input_speed(lambda t: 0.0, 1001, 1010, max_outputs=50)
+        nuke_job.integrate_speed(lambda t: 0.0, 1001, 1010, max_outputs=50)
 
 
-def test_read_colourspaces_map_to_the_engine() -> None:
-    assert nuke_job.engine_colorspace("default (linear)") is None
-    assert nuke_job.engine_colorspace("") is None
-    assert nuke_job.engine_colorspace("linear") == "scene_linear"
-    assert nuke_job.engine_colorspace("ACES - ACEScg") == "ACES - ACEScg"
-    assert nuke_job.engine_colorspace("sRGB", raw=True) == "data"
+def test_frame_mode_outputs_span_the_keys() -> None:
     assert nuke_job.frame_mode_outputs([1010.0, 1012.5], 1, 5) == range(1010, 1013)
     assert nuke_job.frame_mode_outputs([1010.0], 1, 5) == range(1, 6)
 
@@ -363,15 +364,15 @@ def test_adapter_runs_on_python39(tmp_path: Path) -> None:
         f"sys.path[:0] = [{str(tmp_path)!r}, {str(Path(__file__).parent)!r}]\n"
         "from fakes.nuke import new_nuke_module\n"
         "sys.modules['nuke'] = fake = new_nuke_module()\n"
-        "import vtinker_hosts.nuke.render, vtinker_hosts.engine_client\n"
-        "from vtinker_hosts.nuke import node, job\n"
+        "import vtinker_hosts.nuke.render, vtinker_hosts.nuke.farm, vtinker_hosts.engine_client\n"
+        "from vtinker_hosts.nuke import node, job, settings\n"
         "read = fake.nodes.Read(file='/p/a.%04d.exr', first=1, last=9)\n"
         "read.setSelected(True)\n"
         "g = node.create_node()\n"
         "g['timing2'].setValue('Input Speed')\n"
         "g['timingInputSpeed'].setValueAt(1.0, 1)\n"
         "g['timingInputSpeed'].setValueAt(2.0, 9)\n"
-        "s = node.read_settings(g)\n"
+        "s = settings.read_settings(g)\n"
         "j = job.build_job(s, job.SourceInfo('/p/a.%04d.exr', 1, 9), '/o/x.####.exr')\n"
         "print(j['timing']['mode'], len(j['timing']['keys']))\n"
     )

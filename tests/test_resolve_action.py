@@ -87,8 +87,10 @@ def test_headless_same_rate_renders_imports_and_places_above(tmp_path: Path) -> 
     assert bin_folder.GetName() == "VTinker" and len(bin_folder.GetClipList()) == 1
     ((placed,),) = scene.media_pool.append_calls
     assert (placed["trackIndex"], placed["recordFrame"]) == (2, 86430)
-    assert (placed["startFrame"], placed["endFrame"]) == (0, 5)
+    assert "startFrame" not in placed and "endFrame" not in placed  # the whole clip
     assert placed["mediaPoolItem"] is bin_folder.GetClipList()[0]
+    [on_v2] = scene.timeline.GetItemListInTrack("video", 2)
+    assert (on_v2.GetStart(), on_v2.GetDuration()) == (86430, 5)
     assert summary == {
         "status": "rendered",
         "ui": "none",
@@ -103,6 +105,7 @@ def test_headless_same_rate_renders_imports_and_places_above(tmp_path: Path) -> 
         "record_frame": 86430,
         "take": None,
         "warnings": [],
+        "product": "DaVinci Resolve Studio 20.3.2.9",
     }
 
 
@@ -194,7 +197,9 @@ def test_the_window_gets_the_handoff_and_its_render_is_imported(tmp_path: Path) 
     ((call,),) = scene.media_pool.import_calls
     assert (call["StartIndex"], call["EndIndex"]) == (1004, 1012)
     ((placed,),) = scene.media_pool.append_calls
-    assert (placed["endFrame"], placed["trackIndex"], placed["recordFrame"]) == (9, 2, 86430)
+    assert (placed["trackIndex"], placed["recordFrame"]) == (2, 86430)
+    [on_v2] = scene.timeline.GetItemListInTrack("video", 2)
+    assert on_v2.GetDuration() == 9
 
 
 @posix_only

@@ -21,7 +21,6 @@ from vtinker_hosts.resolve.clip import (
     printf_pattern,
     read_current_clip,
     sequence_from_path,
-    source_range,
 )
 from vtinker_hosts.resolve.errors import NoClipError, NotFileBasedError
 
@@ -84,18 +83,6 @@ def test_printf_pattern_and_frame_files() -> None:
 )
 def test_frame_rates_read_like_the_engine(text, rate) -> None:
     assert parse_rate(text) == rate
-
-
-def test_source_range_counts_timeline_frames_on_mixed_rate_timelines() -> None:
-    # Same rate: offsets are clip frames.
-    assert source_range(1001, 1100, 3, 5, Fraction(24), Fraction(24)) == (1004, 1008)
-    # 25 fps clip on a 24 fps timeline: 2 timeline frames in = floor(2 × 25/24) = 2 clip frames,
-    # 10 timeline frames span ceil(9 × 25/24) = 10 clip frames more.
-    assert source_range(1001, 1020, 2, 10, Fraction(25), Fraction(24)) == (1003, 1013)
-    # 24 fps clip on a 25 fps timeline: fewer clip frames than timeline frames.
-    assert source_range(1001, 1100, 25, 25, Fraction(24), Fraction(25)) == (1025, 1049)
-    # Never past the clip's last frame.
-    assert source_range(1001, 1010, 5, 20, Fraction(24), Fraction(24)) == (1006, 1010)
 
 
 def test_clip_under_the_playhead_same_rate(tmp_path: Path) -> None:

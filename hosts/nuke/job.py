@@ -12,20 +12,23 @@ The node reads its knobs into a :class:`RetimeSettings` and its upstream into a
 
 Timing, Kronos style (``timing2``):
 
-* **Output Speed** (``timingOutputSpeed``, a constant; 0.5 = half speed) → ``speed`` mode.
-  ``centreSamples`` (on by default, as Kronos) puts half-speed samples at .25/.75.
+* **Output Speed** (``timingOutputSpeed``; 0.5 = half speed), constant → ``speed`` mode.
+  ``centreSamples`` (on by default, as Kronos) puts half-speed samples at .25/.75. Keyed
+  (a speed ramp) → integrated over output frames into ``curve`` mode, as below: the keys are
+  the speed at each output frame.
 * **Input Speed** (``timingInputSpeed``): how many source frames each output frame advances.
   A constant input speed *is* an output speed, so it becomes the same ``speed`` job. An
-  animated one is integrated: source(first output) = ``input.first`` and
+  animated one is integrated: source(first output) = ``inputFirst`` and
   source(f + 1) = source(f) + ∫ speed over [f, f + 1] (trapezoids, 8 steps a frame), one key per
-  output frame, until the source position would pass ``input.last`` (never extrapolated) →
-  ``curve`` mode.
+  output frame, until the source position would pass ``inputLast`` (never extrapolated) →
+  ``curve`` mode. (An integrated curve starts on ``inputFirst`` itself: the Kronos sample
+  offset applies to constant speeds only.)
 * **Frame** (``timingFrame2``, the source frame shown at each output frame): sampled once per
   output frame from Nuke's own curve (so Nuke's smooth/linear/constant keys are honoured
   exactly at whole frames) → ``curve`` mode with linear shape. The output frames run from the
   curve's first to its last key; a curve with fewer than two keys holds over the input range.
 
-Output frames are numbered on the host timeline: speed jobs start at ``input.first``, curve jobs
+Output frames are numbered on the host timeline: speed jobs start at ``inputFirst``, curve jobs
 at their first key's frame.
 """
 
@@ -56,9 +59,6 @@ SPEED_SUBSTEPS = 8
 MAX_OUTPUT_FRAMES = 100_000
 _EPS = 1e-9
 
-# Nuke's own names that mean "the default for the file type" or a role in any OCIO config.
-_COLORSPACE_ROLES = {"linear": "scene_linear", "raw": "data"}
-
 
 @dataclass(frozen=True)
 class SourceInfo:
@@ -71,6 +71,8 @@ class SourceInfo:
         colorspace: OCIO colourspace of the files (None: by file type).
         ocio: OCIO config path Nuke uses (None: the engine's ``$OCIO`` / built-in default).
         fps: the script's frame rate as text (``"24"``, ``"23.976"``), None if unknown.
+        output_colorspace: OCIO colourspace the retimed EXRs are written in (None: the
+            engine's default for EXR, scene-linear).
     """
 
     path: str
@@ -79,6 +81,7 @@ class SourceInfo:
     colorspace: str | None = None
     ocio: str | None = None
     fps: str | None = None
+    output_colorspace: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,9 +89,11 @@ class RetimeSettings:
     """The node's knob values, as plain Python values (see ``node.read_settings``).
 
     Attributes:
-        input_first, input_last: ``input.first`` / ``input.last``, the source range.
+        input_first, input_last: ``inputFirst`` / ``inputLast``, the source range.
         timing: one of :data:`TIMING_MODES` (``timing2``).
-        output_speed: ``timingOutputSpeed`` (0.5 = half speed).
+        output_speed: ``timingOutputSpeed`` (0.5 = half speed) when not animated.
+        output_speed_at: the animated ``timingOutputSpeed`` as a function of (fractional)
+            output frame, or None when it is constant.
         input_speed: ``timingInputSpeed`` when not animated.
         input_speed_at: the animated ``timingInputSpeed`` as a function of (fractional) output
             frame, or None when it is constant.
@@ -108,6 +113,7 @@ class RetimeSettings:
     input_last: int
     timing: str = "Output Speed"
     output_speed: float = 0.5
+    output_speed_at: Callable[[float], float] | None = None
     input_speed: float = 0.5
     input_speed_at: Callable[[float], float] | None = None
     frame_keys: tuple[tuple[int, float], ...] = ()
@@ -148,22 +154,25 @@ def frame_mode_outputs(key_times: Sequence[float], input_first: int, input_last:
     return range(first, last + 1)
 
 
-def integrate_input_speed(
+def integrate_speed(
     speed_at: Callable[[float], float],
     first: int,
     last: int,
     *,
     substeps: int = SPEED_SUBSTEPS,
     max_outputs: int = MAX_OUTPUT_FRAMES,
+    knob: str = "timingInputSpeed",
 ) -> list[tuple[int, float]]:
-    """Curve keys for an animated Input Speed (see the module docstring).
+    """Curve keys for an animated speed (see the module docstring): source(first) = first,
+    source(f + 1) = source(f) + ∫ speed over [f, f + 1].
 
     Args:
         speed_at: source frames advanced per output frame, at a (fractional) output frame.
-        first: ``input.first``; also the first output frame.
-        last: ``input.last``; no key passes it.
+        first: ``inputFirst``; also the first output frame.
+        last: ``inputLast``; no key passes it.
         substeps: trapezoid steps per output frame.
         max_outputs: refuse curves that need more output frames than this.
+        knob: the knob named in error messages.
 
     Returns:
         (output frame, source position) keys, one per output frame, output frames from
@@ -179,7 +188,7 @@ def integrate_input_speed(
     while True:
         values = [float(speed_at(frame + i / substeps)) for i in range(substeps + 1)]
         if not all(math.isfinite(v) for v in values):
-            raise ValueError(f"timingInputSpeed is not a finite number near frame {frame}")
+            raise ValueError(f"{knob} is not a finite number near frame {frame}")
         step = (sum(values) - (values[0] + values[-1]) / 2) / substeps
         position += step
         frame += 1
@@ -188,7 +197,7 @@ def integrate_input_speed(
         keys.append((frame, position))
         if len(keys) > max_outputs:
             raise ValueError(
-                f"timingInputSpeed never reaches input.last ({last}) within {max_outputs} "
+                f"{knob} never reaches inputLast ({last}) within {max_outputs} "
                 "output frames; raise the speed"
             )
 
@@ -201,8 +210,12 @@ def timing_dict(settings: RetimeSettings) -> tuple[dict[str, Any], int]:
     """
     _check_choice(settings.timing, TIMING_MODES, "timing2")
     first, last = settings.input_first, settings.input_last
-    speed_at = settings.input_speed_at
-    if settings.timing == "Output Speed":
+    ramps = {
+        "Output Speed": (settings.output_speed_at, "timingOutputSpeed"),
+        "Input Speed": (settings.input_speed_at, "timingInputSpeed"),
+    }
+    speed_at, knob = ramps.get(settings.timing, (None, "timingFrame2"))
+    if settings.timing == "Output Speed" and speed_at is None:
         speed = _check_speed(settings.output_speed, "timingOutputSpeed")
     elif settings.timing == "Input Speed" and speed_at is None:
         speed = _check_speed(settings.input_speed, "timingInputSpeed")
@@ -211,29 +224,14 @@ def timing_dict(settings: RetimeSettings) -> tuple[dict[str, Any], int]:
     if speed > 0:
         timing = {"mode": "speed", "speed": speed, "centre_samples": settings.centre_samples}
         return timing, first
-    if speed_at is not None and settings.timing == "Input Speed":
-        keys: Sequence[tuple[int, float]] = integrate_input_speed(speed_at, first, last)
+    if speed_at is not None:
+        keys: Sequence[tuple[int, float]] = integrate_speed(speed_at, first, last, knob=knob)
     else:
         keys = settings.frame_keys
         if not keys:
             raise ValueError("timingFrame2 has no value to sample; set the source frame curve")
     curve = [{"frame": int(f), "source": float(s)} for f, s in keys]
     return {"mode": "curve", "keys": curve, "curve_shape": "linear"}, int(keys[0][0])
-
-
-def engine_colorspace(value: str, raw: bool = False) -> str | None:
-    """A Read node's ``colorspace`` knob as the engine's input colourspace.
-
-    ``default (...)`` and empty mean "by file type" (None), as they do in Nuke; Nuke's
-    ``linear`` and ``raw`` become the OCIO roles ``scene_linear`` and ``data``, which every
-    config names; other names pass through (they must exist in the engine's OCIO config).
-    """
-    if raw:
-        return "data"
-    name = (value or "").strip()
-    if not name or name.lower().startswith("default"):
-        return None
-    return _COLORSPACE_ROLES.get(name, name)
 
 
 def build_job(settings: RetimeSettings, source: SourceInfo, output_path: str) -> dict[str, Any]:
@@ -248,7 +246,7 @@ def build_job(settings: RetimeSettings, source: SourceInfo, output_path: str) ->
         ValueError: a knob value the engine cannot use (named in the message).
     """
     if source.first > source.last:
-        raise ValueError(f"input.first ({source.first}) is after input.last ({source.last})")
+        raise ValueError(f"inputFirst ({source.first}) is after inputLast ({source.last})")
     _check_choice(settings.interpolation, INTERPOLATIONS, "interpolation")
     _check_choice(settings.output, OUTPUTS, "output")
     _check_choice(settings.precision, PRECISIONS, "precision")
@@ -271,7 +269,7 @@ def build_job(settings: RetimeSettings, source: SourceInfo, output_path: str) ->
             "path": output_path,
             "bit_depth": None,
             "compression": None,
-            "colorspace": None,
+            "colorspace": source.output_colorspace,
             "start": start,
             "fps": source.fps,
             "vectors": settings.output == "Vectors",

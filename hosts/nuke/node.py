@@ -6,223 +6,79 @@ Create one from the Nodes toolbar (``Time/VTinker Retime``) or from Python::
     group = vtinker_hosts.nuke.node.create_node()     # connected to the selected node
 
 Inside the group: ``Input`` → ``Prerender`` (a Write, disabled except while the render writes a
-non-Read upstream to EXR) and ``Result`` (a Read, pointed at the retimed frames after a render)
-→ ``Output``. Every setting is a real knob on the group, so the node saves with the script;
-the knob scripts call back into this package by module name (``knobChanged``, the buttons).
-
-Knob names follow Kronos where Kronos has the setting (``input.first``, ``timing2``,
-``timingOutputSpeed``, ``timingInputSpeed``, ``timingFrame2``, ``interpolation``,
-``retimedChannels``, ``output``, ``useGPUIfAvailable``, ``gpuName``); ours live on the VTinker
-tab. See ``vtinker_hosts.nuke.job`` for how they become the engine's job.
+non-Read upstream to EXR); ``Input`` and ``Result`` (a Read, pointed at the retimed frames after
+a render) → ``Show`` (a Switch: the input passes through until a render exists) → ``Output``.
+Every setting is a real knob on the group (:mod:`vtinker_hosts.nuke.layout`), so the node saves
+with the script; the knob scripts call back into this package by module name (``knobChanged``,
+``onCreate``, the buttons). A script saved with an older layout is upgraded when it loads.
+See :mod:`vtinker_hosts.nuke.job` for how the knobs become the engine's job.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
 from typing import Any
 
 from vtinker_hosts.nuke._nuke import is_gui, load_nuke
-from vtinker_hosts.nuke.job import (
-    INTERPOLATIONS,
-    MOTION_ENGINES,
-    OUTPUTS,
-    PRECISIONS,
-    TIMING_MODES,
-    RetimeSettings,
-    frame_mode_outputs,
+from vtinker_hosts.nuke.layout import (
+    INPUT_NAME,
+    KNOB_CHANGED_SCRIPT,
+    LAYOUT_1_KNOBS,
+    LAYOUT_VERSION,
+    MARKER_KNOB,
+    NODE_NAME,
+    ON_CREATE_SCRIPT,
+    OUTPUT_NAME,
+    PRERENDER_NAME,
+    RENAMED_KNOBS,
+    RESULT_NAME,
+    STATE_KNOBS,
+    SWITCH_NAME,
+    add_knobs,
 )
-
-NODE_NAME = "VTinkerRetime1"
-#: A hidden knob that marks a Group as ours (its value: the knob layout version).
-MARKER_KNOB = "vtinkerRetime"
-LAYOUT_VERSION = 1
-INPUT_NAME = "Input"
-PRERENDER_NAME = "Prerender"
-RESULT_NAME = "Result"
-OUTPUT_NAME = "Output"
-
-KNOB_CHANGED_SCRIPT = "import vtinker_hosts.nuke.node\nvtinker_hosts.nuke.node.on_knob_changed()"
-RESET_SCRIPT = "import vtinker_hosts.nuke.node\nvtinker_hosts.nuke.node.reset_this_input_range()"
-RENDER_SCRIPT = "import vtinker_hosts.nuke.render\nvtinker_hosts.nuke.render.render_this_node()"
-EXPORT_SCRIPT = "import vtinker_hosts.nuke.render\nvtinker_hosts.nuke.render.export_this_job()"
-
-NOT_RENDERED = "not rendered yet: press Render"
-
-
-def _scalar(value: Any) -> Any:
-    """A knob value as one value (array knobs may answer with a list)."""
-    if isinstance(value, (list, tuple)):
-        return value[0] if value else 0
-    return value
-
-
-def _knob(nuke: Any, cls: str, name: str, label: str, *args: Any, tooltip: str = "") -> Any:
-    knob = getattr(nuke, cls)(name, label, *args)
-    if tooltip:
-        knob.setTooltip(tooltip)
-    return knob
-
-
-def _add_knobs(nuke: Any, group: Any) -> None:
-    add = group.addKnob
-    marker = _knob(nuke, "Int_Knob", MARKER_KNOB, "VTinker Retime layout")
-    marker.setValue(LAYOUT_VERSION)
-    marker.setVisible(False)
-    add(marker)
-
-    add(_knob(nuke, "Tab_Knob", "retimeTab", "Retime"))
-    first = _knob(
-        nuke, "Int_Knob", "input.first", "Input Range", tooltip="first source frame to use"
-    )
-    last = _knob(nuke, "Int_Knob", "input.last", "", tooltip="last source frame to use")
-    last.clearFlag(nuke.STARTLINE)
-    reset = _knob(nuke, "PyScript_Knob", "resetInputRange", "Reset", RESET_SCRIPT)
-    reset.clearFlag(nuke.STARTLINE)
-    reset.setTooltip("take the input range from the upstream node")
-    for knob in (first, last, reset):
-        add(knob)
-    add(
-        _knob(
-            nuke,
-            "Enumeration_Knob",
-            "timing2",
-            "Timing",
-            list(TIMING_MODES),
-            tooltip="Output Speed: a constant speed. Input Speed: source frames per output "
-            "frame (animate it for ramps). Frame: the source frame shown at each output frame.",
-        )
-    )
-    speed = _knob(nuke, "Double_Knob", "timingOutputSpeed", "Output Speed", tooltip="0.5 = half")
-    speed.setValue(0.5)
-    add(speed)
-    input_speed = _knob(
-        nuke,
-        "Double_Knob",
-        "timingInputSpeed",
-        "Input Speed",
-        tooltip="source frames advanced per output frame; animate for speed ramps",
-    )
-    input_speed.setValue(0.5)
-    add(input_speed)
-    add(
-        _knob(
-            nuke,
-            "Double_Knob",
-            "timingFrame2",
-            "Frame",
-            tooltip="the source frame shown at each output frame; animate it (keys span the "
-            "output range)",
-        )
-    )
-    add(
-        _knob(
-            nuke,
-            "Enumeration_Knob",
-            "interpolation",
-            "Method",
-            list(INTERPOLATIONS),
-            tooltip="Frame: nearest frame. Blend: mix of the two frames. Motion: the VTinker tab's "
-            "engine (motion-compensated in-betweens).",
-        )
-    )
-    group["interpolation"].setValue("Motion")
-    channels = _knob(nuke, "ChannelMask_Knob", "retimedChannels", "Channels")
-    channels.setValue("all")
-    add(channels)
-    add(
-        _knob(
-            nuke,
-            "Enumeration_Knob",
-            "output",
-            "Output",
-            list(OUTPUTS),
-            tooltip="Vectors also writes forward/backward motion vectors (the motion layer)",
-        )
-    )
-    gpu = _knob(nuke, "Boolean_Knob", "useGPUIfAvailable", "Use GPU if available")
-    gpu.setValue(True)
-    add(gpu)
-    add(_knob(nuke, "Text_Knob", "gpuName", "", "the engine picks the device when it starts"))
-
-    add(_knob(nuke, "Tab_Knob", "vtinkerTab", "VTinker"))
-    add(_knob(nuke, "Enumeration_Knob", "engine", "Engine", list(MOTION_ENGINES)))
-    add(
-        _knob(
-            nuke,
-            "File_Knob",
-            "checkpoint",
-            "Checkpoint",
-            tooltip="VTinker weights (.pkl/.safetensors); empty: $VTINKER_CHECKPOINT or the "
-            "installed checkpoint",
-        )
-    )
-    add(_knob(nuke, "Int_Knob", "tileSize", "Tile Size", tooltip="pixels; 0 = auto"))
-    overlap = _knob(nuke, "Int_Knob", "tileOverlap", "Tile Overlap", tooltip="pixels")
-    overlap.setValue(64)
-    add(overlap)
-    add(_knob(nuke, "Enumeration_Knob", "precision", "Precision", list(PRECISIONS)))
-    centre = _knob(
-        nuke,
-        "Boolean_Knob",
-        "centreSamples",
-        "Kronos sample offset",
-        tooltip="below normal speed, sample the centre of each output frame (.25/.75 at 50%) "
-        "as Kronos does, so no output is a plain copy",
-    )
-    centre.setValue(True)
-    add(centre)
-    add(
-        _knob(
-            nuke,
-            "File_Knob",
-            "engineExecutable",
-            "Engine Executable",
-            tooltip="the vtinker command; empty: $VTINKER_EXECUTABLE, else the one "
-            "vtinker-install recorded, else vtinker on PATH",
-        )
-    )
-    add(
-        _knob(
-            nuke,
-            "File_Knob",
-            "outputFolder",
-            "Output Folder",
-            tooltip="where the retimed EXRs and the job file go; empty: a vtinker folder "
-            "beside the script",
-        )
-    )
-    add(_knob(nuke, "PyScript_Knob", "render", "Render", RENDER_SCRIPT))
-    export = _knob(nuke, "PyScript_Knob", "exportJob", "Write Job File", EXPORT_SCRIPT)
-    export.clearFlag(nuke.STARTLINE)
-    export.setTooltip("write the job JSON for a farm (vtinker render --job J --frames A-B)")
-    add(export)
-    add(_knob(nuke, "Text_Knob", "status", "", NOT_RENDERED))
+from vtinker_hosts.nuke.settings import range_unset, scalar, upstream_range
+from vtinker_hosts.nuke.state import refresh_status
 
 
 def _build_internals(nuke: Any, group: Any) -> None:
     group.begin()
     try:
-        source = nuke.nodes.Input(name=INPUT_NAME)
-        prerender = nuke.nodes.Write(name=PRERENDER_NAME)
-        prerender["file_type"].setValue("exr")
-        prerender["disable"].setValue(True)
-        prerender.setInput(0, source)
-        result = nuke.nodes.Read(name=RESULT_NAME)
-        output = nuke.nodes.Output(name=OUTPUT_NAME)
-        output.setInput(0, result)
+        existing = {child.name(): child for child in group.nodes()}
+        source = existing.get(INPUT_NAME) or nuke.nodes.Input(name=INPUT_NAME)
+        if PRERENDER_NAME not in existing:
+            prerender = nuke.nodes.Write(name=PRERENDER_NAME)
+            prerender["file_type"].setValue("exr")
+            prerender["disable"].setValue(True)
+            prerender.setInput(0, source)
+        result = existing.get(RESULT_NAME) or nuke.nodes.Read(name=RESULT_NAME)
+        switch = existing.get(SWITCH_NAME)
+        if switch is None:
+            switch = nuke.nodes.Switch(name=SWITCH_NAME)
+            switch["which"].setValue(0)  # the input passes through until a render exists
+        switch.setInput(0, source)
+        switch.setInput(1, result)
+        output = existing.get(OUTPUT_NAME) or nuke.nodes.Output(name=OUTPUT_NAME)
+        output.setInput(0, switch)
     finally:
         group.end()
+
+
+def _set_callbacks(group: Any) -> None:
+    group["knobChanged"].setValue(KNOB_CHANGED_SCRIPT)
+    on_create = group.knob("onCreate")
+    if on_create is not None:
+        on_create.setValue(ON_CREATE_SCRIPT)
 
 
 def build_group(group: Any) -> Any:
     """Turn an empty Group into a VTinkerRetime node (knobs, internal nodes, callbacks)."""
     nuke = load_nuke()
     _build_internals(nuke, group)
-    _add_knobs(nuke, group)
-    group["knobChanged"].setValue(KNOB_CHANGED_SCRIPT)
+    add_knobs(nuke, group)
+    _set_callbacks(group)
     if group.input(0) is not None:
         reset_input_range(group)
-    group["timingFrame2"].setValue(float(_scalar(group["input.first"].value())))
+    group["timingFrame2"].setValue(float(scalar(group["inputFirst"].value())))
     update_visibility(group)
     return group
 
@@ -239,8 +95,51 @@ def create_node() -> Any:
 
 
 def is_retime_node(node: Any) -> bool:
-    """True for a VTinkerRetime group."""
+    """True for a VTinkerRetime group (any layout version)."""
     return node is not None and node.knob(MARKER_KNOB) is not None
+
+
+def _saved_value(knob: Any) -> tuple[str, Any]:
+    curve = knob.animation(0) if knob.isAnimated() else None
+    if curve is not None:
+        return "keys", [(float(k.x), float(k.y)) for k in curve.keys()]  # noqa: SIM118
+    return "value", knob.value()
+
+
+def upgrade_layout(group: Any) -> bool:
+    """Rebuild an older layout's knobs (and internals) as this version's, keeping every value.
+
+    Layout 1 named the input range ``input.first``/``input.last``, which Nuke reads as a path
+    to the upstream node's knobs, hid its marker with ``setVisible`` only and had no Switch.
+    Returns True when it upgraded.
+    """
+    if not is_retime_node(group) or int(scalar(group[MARKER_KNOB].value())) >= LAYOUT_VERSION:
+        return False
+    nuke = load_nuke()
+    values: dict[str, tuple[str, Any]] = {}
+    for name in LAYOUT_1_KNOBS:
+        knob = group.knob(name)
+        if knob is None:
+            continue
+        if knob.Class() not in ("Tab_Knob", "PyScript_Knob", "Text_Knob"):
+            values[RENAMED_KNOBS.get(name, name)] = _saved_value(knob)
+        group.removeKnob(knob)
+    values.pop(MARKER_KNOB, None)
+    _build_internals(nuke, group)
+    add_knobs(nuke, group)
+    for name, (kind, value) in values.items():
+        knob = group.knob(name)
+        if knob is None:
+            continue
+        if kind == "keys":
+            for x, y in value:
+                knob.setValueAt(y, x)
+            continue
+        with contextlib.suppress(TypeError, ValueError):  # else the new knob's default stays
+            knob.setValue(value)
+    _set_callbacks(group)
+    update_visibility(group)
+    return True
 
 
 def update_visibility(group: Any) -> None:
@@ -255,23 +154,13 @@ def update_visibility(group: Any) -> None:
         group[name].setEnabled(motion)
 
 
-def upstream_range(group: Any) -> tuple[int, int] | None:
-    """(first, last) frame of the node feeding the group, or None when nothing is connected."""
-    upstream = group.input(0)
-    if upstream is None:
-        return None
-    if upstream.Class() == "Read":
-        return int(_scalar(upstream["first"].value())), int(_scalar(upstream["last"].value()))
-    return int(upstream.firstFrame()), int(upstream.lastFrame())
-
-
 def reset_input_range(group: Any) -> None:
-    """Set ``input.first`` / ``input.last`` from the upstream node (the Reset button)."""
+    """Set ``inputFirst`` / ``inputLast`` from the upstream node (the Reset button)."""
     frames = upstream_range(group)
     if frames is None:
         return
-    group["input.first"].setValue(frames[0])
-    group["input.last"].setValue(frames[1])
+    group["inputFirst"].setValue(frames[0])
+    group["inputLast"].setValue(frames[1])
 
 
 def reset_this_input_range() -> None:
@@ -279,78 +168,27 @@ def reset_this_input_range() -> None:
     reset_input_range(load_nuke().thisNode())
 
 
+def on_create() -> None:
+    """The group's ``onCreate`` callback (also run when a script loads): upgrade an older
+    layout, then check whether the render on disk still matches."""
+    nuke = load_nuke()
+    group = nuke.thisNode()
+    if not is_retime_node(group):
+        return
+    upgrade_layout(group)
+    refresh_status(nuke, group)
+
+
 def on_knob_changed() -> None:
     """The group's ``knobChanged`` callback."""
     nuke = load_nuke()
     group, knob = nuke.thisNode(), nuke.thisKnob()
     name = knob.name()
+    if upgrade_layout(group):
+        name = "showPanel"
     if name in ("timing2", "interpolation", "showPanel"):
         update_visibility(group)
-    elif name == "inputChange" and _range_unset(group):
+    if name == "inputChange" and range_unset(group):
         reset_input_range(group)
-
-
-def _range_unset(group: Any) -> bool:
-    first = int(_scalar(group["input.first"].value()))
-    last = int(_scalar(group["input.last"].value()))
-    return first == 0 and last == 0
-
-
-def input_range(group: Any) -> tuple[int, int]:
-    """``input.first`` / ``input.last``, taken from upstream when both are still 0."""
-    if _range_unset(group):
-        frames = upstream_range(group)
-        if frames is not None:
-            return frames
-    return int(_scalar(group["input.first"].value())), int(_scalar(group["input.last"].value()))
-
-
-def _curve_key_times(knob: Any) -> list[float]:
-    curve = knob.animation(0)
-    if curve is None:
-        return []
-    return [float(key.x) for key in curve.keys()]  # noqa: SIM118 (Nuke's AnimationCurve)
-
-
-def _value_at(knob: Any) -> Callable[[float], float]:
-    def value_at(frame: float) -> float:
-        return float(_scalar(knob.getValueAt(frame)))
-
-    return value_at
-
-
-def read_settings(group: Any) -> RetimeSettings:
-    """The knob values as plain values (call in Nuke's main thread)."""
-    first, last = input_range(group)
-    timing = group["timing2"].value()
-    input_speed = group["timingInputSpeed"]
-    speed_at = None
-    if timing == "Input Speed" and input_speed.isAnimated():
-        speed_at = _value_at(input_speed)
-    frame_keys: tuple[tuple[int, float], ...] = ()
-    if timing == "Frame":
-        frame_knob = group["timingFrame2"]
-        if frame_knob.isAnimated():
-            outputs = frame_mode_outputs(_curve_key_times(frame_knob), first, last)
-            frame_keys = tuple((f, float(_scalar(frame_knob.getValueAt(f)))) for f in outputs)
-        else:
-            held = float(_scalar(frame_knob.value()))
-            frame_keys = tuple((f, held) for f in range(first, last + 1))
-    return RetimeSettings(
-        input_first=first,
-        input_last=last,
-        timing=timing,
-        output_speed=float(_scalar(group["timingOutputSpeed"].value())),
-        input_speed=float(_scalar(input_speed.value())),
-        input_speed_at=speed_at,
-        frame_keys=frame_keys,
-        interpolation=group["interpolation"].value(),
-        output=group["output"].value(),
-        use_gpu=bool(group["useGPUIfAvailable"].value()),
-        engine=group["engine"].value(),
-        checkpoint=str(group["checkpoint"].value() or ""),
-        tile_size=int(_scalar(group["tileSize"].value())),
-        tile_overlap=int(_scalar(group["tileOverlap"].value())),
-        precision=group["precision"].value(),
-        centre_samples=bool(group["centreSamples"].value()),
-    )
+    if name in STATE_KNOBS or name in ("inputChange", "showPanel"):
+        refresh_status(nuke, group)

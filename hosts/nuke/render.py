@@ -10,27 +10,31 @@ The Render button calls :func:`render_this_node`; scripts and farms call :func:`
 Steps, all but the engine run in Nuke's main thread:
 
 1. knobs → :class:`~vtinker_hosts.nuke.job.RetimeSettings` (``node.read_settings``);
-2. the input: an image-sequence Read is used as it is (file pattern, range, colourspace); any
-   other upstream (or a Read with a frame offset, a movie, a channel subset) is first written
-   to EXR through the internal ``Prerender`` Write with ``nuke.execute``;
+2. the input (:mod:`vtinker_hosts.nuke.source`): an image-sequence Read is used as it is (file
+   pattern, range, its colourspace in the session's OCIO config); any other upstream (or a Read
+   with a frame offset, a movie, a channel subset, a colourspace the engine cannot be given) is
+   first written to EXR in Nuke's working space through the internal ``Prerender`` Write;
 3. the job JSON goes next to the output (``<output folder>/<node>.job.json``);
 4. ``vtinker render --job J --progress json`` runs in a ``threading.Thread`` (GUI) with a
    ``nuke.ProgressTask`` (its Cancel stops the engine after the current frame), or in the
    calling thread in terminal mode;
-5. on success the internal ``Result`` Read shows ``<node>.####.exr``, frames on the host
-   timeline. The worker thread reaches Nuke only through ``nuke.executeInMainThread`` (plus the
-   ProgressTask, which Nuke documents for use from worker threads).
+5. on success the internal ``Result`` Read shows ``<node>.####.exr`` (frames on the host
+   timeline, colourspace the session's working space), the ``Show`` Switch turns to it and the
+   render's state is recorded (:mod:`vtinker_hosts.nuke.state`). The worker thread reaches
+   Nuke only through ``nuke.executeInMainThread`` (plus the ProgressTask, which Nuke documents
+   for use from worker threads); nodes are found again by their full name from the root, so
+   the group the user is in when the render ends does not matter.
 
-An unchanged job over an unchanged Read resumes (frames already written are kept); any other
-render re-renders every frame (``--force``), so changed knobs always show.
+What a render redoes: the same job over the same input resumes (frames already written are
+kept); the same job over an input some of whose frames changed redoes only the output frames
+those source frames feed; a changed job re-renders every frame (``--force``).
 """
 
 from __future__ import annotations
 
 import sys
-import tempfile
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,26 +46,27 @@ from vtinker_hosts.engine_client import (
 )
 from vtinker_hosts.nuke._nuke import is_gui, load_nuke
 from vtinker_hosts.nuke.config import default_engine_executable
-from vtinker_hosts.nuke.job import (
-    RetimeSettings,
-    SourceInfo,
-    build_job,
-    default_output_folder,
-    engine_colorspace,
-    fps_text,
-    output_paths,
-    write_job_file,
-)
-from vtinker_hosts.nuke.node import (
-    PRERENDER_NAME,
-    RESULT_NAME,
-    is_retime_node,
-    read_settings,
+from vtinker_hosts.nuke.job import build_job, output_paths, write_job_file
+from vtinker_hosts.nuke.layout import RESULT_NAME
+from vtinker_hosts.nuke.node import is_retime_node
+from vtinker_hosts.nuke.settings import evaluated, read_settings
+from vtinker_hosts.nuke.source import output_folder, plan_source, prerender_upstream
+from vtinker_hosts.nuke.state import (
+    RenderRecord,
+    changed_outputs,
+    frame_path,
+    input_hash,
+    job_digest,
+    mark_rendered,
+    read_record,
+    source_identities,
+    state_key,
+    state_path,
+    upstream_digest,
+    write_record,
 )
 
 TITLE = "VTinker Retime"
-#: Image files the engine reads directly; other Reads (movies, camera raw) are prerendered.
-DIRECT_EXTENSIONS = {"exr", "dpx", "tif", "tiff", "png", "jpg", "jpeg"}
 
 # Nodes (by full name) whose engine is running, so a second click does not start another.
 _running: set[str] = set()
@@ -73,12 +78,19 @@ class RenderPlan:
     """Everything the worker needs, as plain values (no Nuke objects cross threads).
 
     Attributes:
-        node_name: the group's full name (``nuke.toNode`` finds it again).
+        node_name: the group's full name (:func:`find_node` finds it again).
         job_path: the job file.
         output_pattern: ``<folder>/<node>.####.exr``.
         command: the engine's argument list.
-        read_colorspace: colourspace knob value for the Result Read (None: Nuke's default).
+        read_colorspace: colourspace knob value for the Result Read (a name of the session's
+            config; None: leave the Read's).
+        read_raw: the Result Read's ``raw`` knob.
         read_format: format name for the Result Read (None: from the files).
+        key: the state key of this render (job + input).
+        job_hash: the job's hash.
+        sources: each source frame's identity, recorded when the render succeeds.
+        redo: output frames re-rendered because their source frames changed.
+        notes: what the user should know (why the input was prerendered).
     """
 
     node_name: str
@@ -86,95 +98,22 @@ class RenderPlan:
     output_pattern: str
     command: tuple[str, ...]
     read_colorspace: str | None = None
+    read_raw: bool = False
     read_format: str | None = None
+    key: str = ""
+    job_hash: str = ""
+    sources: dict[str, Any] = field(default_factory=dict)
+    redo: tuple[int, ...] = ()
+    notes: tuple[str, ...] = ()
+
+
+def find_node(nuke: Any, full_name: str) -> Any:
+    """The node ``full_name`` names, looked up from the root: a plain name is searched for from
+    the current group upwards (Nuke Python API, ``nuke.knob``), which may find another node."""
+    return nuke.toNode(f"root.{full_name}")
 
 
 # ------------------------------------------------------------------------------ collecting
-
-
-def output_folder(nuke: Any, node: Any) -> Path:
-    """The node's Output Folder knob, or the default beside the script."""
-    chosen = str(node["outputFolder"].value() or "").strip()
-    if chosen:
-        return Path(chosen).expanduser()
-    return default_output_folder(str(nuke.root().name() or ""), tempfile.gettempdir())
-
-
-def _knob_value(node: Any, name: str, default: Any = None) -> Any:
-    knob = node.knob(name)
-    return default if knob is None else knob.value()
-
-
-def _ocio_config(nuke: Any) -> str | None:
-    """The custom OCIO config the script uses, if any (Nuke's built-in ones stay Nuke's)."""
-    root = nuke.root()
-    if str(_knob_value(root, "OCIO_config", "") or "") != "custom":
-        return None
-    path = str(_knob_value(root, "customOCIOConfigPath", "") or "").strip()
-    return path or None
-
-
-def _read_is_direct(nuke: Any, read: Any, channels: str) -> bool:
-    """True when the engine can read the Read's files itself (same frames, all channels)."""
-    if read.Class() != "Read" or channels != "all":
-        return False
-    path = str(nuke.filename(read) or "")
-    if Path(path).suffix.lower().lstrip(".") not in DIRECT_EXTENSIONS:
-        return False
-    # A frame offset ("start at" / "offset" with a value) renumbers the files on the timeline.
-    return not str(_knob_value(read, "frame", "") or "").strip()
-
-
-def prerender_upstream(
-    nuke: Any, node: Any, pattern: Path, first: int, last: int, channels: str
-) -> None:
-    """Write the group's input to an EXR sequence through the internal Prerender Write."""
-    write = node.node(PRERENDER_NAME)
-    if write is None:
-        raise ValueError(
-            f"{node.name()}: the internal Write '{PRERENDER_NAME}' is missing; create the node "
-            "again"
-        )
-    pattern.parent.mkdir(parents=True, exist_ok=True)
-    write["file"].setValue(pattern.as_posix())
-    write["file_type"].setValue("exr")
-    write["channels"].setValue(channels)
-    write["disable"].setValue(False)
-    try:
-        nuke.execute(write, first, last, 1)
-    finally:
-        write["disable"].setValue(True)
-
-
-def collect_source(
-    nuke: Any, node: Any, settings: RetimeSettings, folder: Path
-) -> tuple[SourceInfo, str | None, bool]:
-    """The engine's input for ``node``.
-
-    Returns:
-        (source, colourspace knob value for the Result Read, True when prerendered).
-
-    Raises:
-        ValueError: nothing is connected, or the upstream Read has no file.
-    """
-    upstream = node.input(0)
-    if upstream is None:
-        raise ValueError(f"{node.name()} has no input: connect a Read (or any image) to it")
-    first, last = settings.input_first, settings.input_last
-    fps = fps_text(float(_knob_value(nuke.root(), "fps", 0.0) or 0.0))
-    ocio = _ocio_config(nuke)
-    channels = str(_knob_value(node, "retimedChannels", "all") or "all")
-    if _read_is_direct(nuke, upstream, channels):
-        path = str(nuke.filename(upstream) or "")
-        if not path:
-            raise ValueError(f"{upstream.name()} has no file to read")
-        nuke_colorspace = str(_knob_value(upstream, "colorspace", "") or "")
-        colorspace = engine_colorspace(nuke_colorspace, bool(_knob_value(upstream, "raw", False)))
-        source = SourceInfo(path, first, last, colorspace, ocio, fps)
-        return source, nuke_colorspace or None, False
-    pattern = folder / "source" / f"{node.name()}_source.####.exr"
-    prerender_upstream(nuke, node, pattern, first, last, channels)
-    return SourceInfo(pattern.as_posix(), first, last, None, ocio, fps), None, True
 
 
 def _format_name(node: Any) -> str | None:
@@ -198,20 +137,40 @@ def prepare_render(nuke: Any, node: Any) -> RenderPlan:
     settings = read_settings(node)
     folder = output_folder(nuke, node)
     output_pattern, job_path = output_paths(folder, node.name())
-    source, read_colorspace, prerendered = collect_source(nuke, node, settings, folder)
-    job = build_job(settings, source, output_pattern)
+    plan = plan_source(nuke, node, settings, folder)
+    upstream = upstream_digest(nuke, node) if plan.prerender else ""
+    if plan.prerender:
+        prerender_upstream(nuke, node, plan)
+    src = plan.source
+    # Files this node writes itself are told apart by content; a plate by size and time.
+    sources = source_identities(src.path, src.first, src.last, content=plan.prerender)
+    job = build_job(settings, src, output_pattern)
+    job_hash = job_digest(job)
     changed = write_job_file(job, job_path)
-    executable = str(node["engineExecutable"].value() or "").strip()
-    command = engine_command(
-        executable or default_engine_executable(), str(job_path), force=changed or prerendered
-    )
+    record = read_record(state_path(job_path))
+    redo: tuple[int, ...] = ()
+    if record is not None and record.job == job_hash:
+        redo = tuple(changed_outputs(record, sources))
+        for frame in redo:  # the engine renders what is missing; valid frames are kept
+            Path(frame_path(output_pattern, frame)).unlink(missing_ok=True)
+        force = False
+    else:
+        force = changed or plan.prerender or record is not None
+    executable = evaluated(node, "engineExecutable")
+    command = engine_command(executable or default_engine_executable(), str(job_path), force=force)
     return RenderPlan(
         node_name=node.fullName(),
         job_path=str(job_path),
         output_pattern=output_pattern,
         command=tuple(command),
-        read_colorspace=read_colorspace,
+        read_colorspace=plan.colour.read_colorspace,
+        read_raw=plan.colour.read_raw,
         read_format=_format_name(node),
+        key=state_key(job_hash, upstream if plan.prerender else input_hash(sources)),
+        job_hash=job_hash,
+        sources=sources,
+        redo=redo,
+        notes=plan.notes,
     )
 
 
@@ -219,14 +178,23 @@ def prepare_render(nuke: Any, node: Any) -> RenderPlan:
 
 
 def _set_status(nuke: Any, node_name: str, text: str) -> None:
-    node = nuke.toNode(node_name)
+    node = find_node(nuke, node_name)
     if node is not None:
         node["status"].setValue(text)
 
 
+def _record(plan: RenderPlan, result: EngineResult, first: int, last: int) -> RenderRecord:
+    outputs = {
+        str(int(r["frame"])): float(r["source"])
+        for r in result.events("frame")
+        if "frame" in r and "source" in r
+    }
+    return RenderRecord(plan.key, plan.job_hash, dict(plan.sources), outputs, first, last)
+
+
 def apply_result(nuke: Any, plan: RenderPlan, result: EngineResult) -> None:
-    """Point the Result Read at the rendered frames (main thread)."""
-    node = nuke.toNode(plan.node_name)
+    """Point the Result Read at the rendered frames and record the render (main thread)."""
+    node = find_node(nuke, plan.node_name)
     if node is None:  # deleted while the engine ran
         return
     frames = result.frames
@@ -241,15 +209,27 @@ def apply_result(nuke: Any, plan: RenderPlan, result: EngineResult) -> None:
         read[name].setValue(value)
     if plan.read_format:
         read["format"].setValue(plan.read_format)
+    notes = list(plan.notes)
     if plan.read_colorspace:
-        read["colorspace"].setValue(plan.read_colorspace)
+        try:
+            read["colorspace"].setValue(plan.read_colorspace)
+        except ValueError:
+            notes.append(f"the Result Read has no colourspace '{plan.read_colorspace}'")
+    raw = read.knob("raw")
+    if raw is not None:
+        raw.setValue(plan.read_raw)
     read["reload"].execute()
+    write_record(state_path(plan.job_path), _record(plan, result, first, last))
     engines = [str(r.get("engine", "")) for r in result.events("start")]
     if engines and engines[0]:
         node["gpuName"].setValue(engines[0])
     warnings = len(result.events("warning"))
     note = f", {warnings} warning(s): see the script editor" if warnings else ""
-    node["status"].setValue(f"rendered {first}-{last}{note}")
+    if plan.redo:
+        note += f", redid {len(plan.redo)} frame(s) whose source changed"
+    mark_rendered(node, plan.key, first, last, note)
+    for text in notes:
+        print(f"{TITLE} ({plan.node_name}): {text}", file=sys.stderr)
 
 
 def _finish_in_gui(plan: RenderPlan, result: EngineResult) -> None:
@@ -392,8 +372,8 @@ def render_this_node() -> Any:
 def render_all() -> list[Any]:
     """Render every VTinkerRetime node of the script, one after the other (terminal mode)."""
     nuke = load_nuke()
-    nodes = [n for n in nuke.allNodes("Group", recurseGroups=True) if is_retime_node(n)]
-    return [render_node(n, background=False) for n in nodes]
+    everywhere = nuke.allNodes("Group", group=nuke.root(), recurseGroups=True)
+    return [render_node(n, background=False) for n in everywhere if is_retime_node(n)]
 
 
 def export_job(node: Any) -> str:

@@ -8,10 +8,10 @@ Example::
     info["clip_fps"], info["timeline_fps"]   # Fraction(25), Fraction(24)
 
 Resolve shows an image sequence's ``File Path`` as ``/plates/shot.[1001-1100].exr``; that
-becomes ``/plates/shot.####.exr`` (the digits of the first number give the padding). A timeline
-item's left offset and duration count in *timeline* frames, so on a mixed-rate timeline they
-are converted to clip frames: a 25 fps clip on a 24 fps timeline shows source frame
-``floor(k * 25/24)`` at its k-th timeline frame.
+becomes ``/plates/shot.####.exr`` (the digits of the first number give the padding). Which clip
+frames an item uses is :func:`vtinker_hosts.resolve.frames.item_source_range`: its left offset
+is already in clip frames (never scaled by the rate ratio), and a speed-changed item's true
+range comes from ``GetSourceStartFrame``/``GetSourceEndFrame``.
 """
 
 import math
@@ -21,6 +21,7 @@ from fractions import Fraction
 
 from .app import call
 from .errors import NoClipError, NotFileBasedError, ResolveActionError
+from .frames import FrameConventions, item_source_range
 
 # Resolve's sequence notation in "File Path" / "File Name": shot.[1001-1100].exr
 _RESOLVE_RANGE = re.compile(r"\[(-?\d+)-(-?\d+)\]")
@@ -220,13 +221,15 @@ def find_track(timeline, item):
     return None
 
 
-def read_current_clip(project, timeline, media_pool=None):
+def read_current_clip(project, timeline, media_pool=None, conventions=None):
     """The clip under the playhead (or the one clip selected in the media pool) as plain data.
 
     Args:
         project: the current Resolve project (not None).
         timeline: the current timeline, or None.
         media_pool: the project's media pool, for the selected-clip fallback; None skips it.
+        conventions: the running version's frame conventions (``product.conventions``);
+            None: unknown.
 
     Returns:
         ``(info, item)``: ``item`` is the timeline item (None for a media-pool clip) and
@@ -237,15 +240,18 @@ def read_current_clip(project, timeline, media_pool=None):
         ``clip_fps``/``timeline_fps`` (Fractions), ``record_frame`` (the item's first
         timeline frame), ``duration`` (timeline frames), ``track`` (1-based video track;
         0 off the timeline), ``width``/``height`` (0 when unknown), ``input_color_space``,
-        ``start_tc``, ``on_timeline`` and ``warnings`` (list of strings).
+        ``start_tc``, ``on_timeline``, ``retimed`` (the item plays at another speed),
+        ``speed`` (its speed in percent), ``source_position``/``source_step`` (file frame shown
+        at its first timeline frame, clip frames per timeline frame) and ``warnings``.
 
     Raises:
         NoClipError: no timeline item under the playhead and no single selected clip.
         NotFileBasedError: the clip has no readable media file.
     """
+    conventions = conventions or FrameConventions()
     item = call(timeline, "GetCurrentVideoItem") if timeline is not None else None
     if item is not None:
-        return _read_item(project, timeline, item), item
+        return _read_item(project, timeline, item, conventions), item
     selected = _selected_clips(media_pool)
     if len(selected) == 1:
         return _read_pool_clip(project, timeline, selected[0]), None
@@ -269,7 +275,7 @@ def _selected_clips(media_pool):
     return [clip for clip in (answer or []) if clip is not None]
 
 
-def _read_item(project, timeline, item):
+def _read_item(project, timeline, item, conventions):
     name = call(item, "GetName") or "clip"
     media_pool_item = call(item, "GetMediaPoolItem")
     if media_pool_item is None:
@@ -294,19 +300,38 @@ def _read_item(project, timeline, item):
             f"Resolve did not tell where '{name}' sits on the timeline (GetStart/GetDuration/"
             "GetLeftOffset gave nothing)."
         )
-    source_in, source_out = source_range(
-        info["clip_first"], info["clip_last"], left, duration, info["clip_fps"], tl_rate
+    first = info["clip_first"]
+    used = item_source_range(
+        left,
+        duration,
+        first,
+        info["clip_last"] - first + 1,
+        info["clip_fps"],
+        tl_rate,
+        conventions,
+        source_start=_number(call(item, "GetSourceStartFrame")),
+        source_end=_number(call(item, "GetSourceEndFrame")),
     )
+    if used.retimed:
+        frames = f"{first + used.first}-{first + used.last}"
+        info["warnings"].append(
+            f"'{name}' plays at {used.speed:.4g} % on the timeline: its source frames "
+            f"{frames} are retimed to its {duration} frames"
+        )
     track = find_track(timeline, item)
     if track is None:
         info["warnings"].append(f"Could not tell which video track '{name}' is on.")
     info.update(
-        source_in=source_in,
-        source_out=source_out,
+        source_in=first + used.first,
+        source_out=first + used.last,
         record_frame=start,
         duration=int(duration),
         track=track or 0,
         on_timeline=True,
+        retimed=used.retimed,
+        speed=used.speed,
+        source_position=first + used.position,
+        source_step=used.step,
     )
     return info
 
@@ -325,6 +350,10 @@ def _read_pool_clip(project, timeline, media_pool_item):
         duration=info["clip_last"] - info["clip_first"] + 1,
         track=0,
         on_timeline=False,
+        retimed=False,
+        speed=100.0,
+        source_position=Fraction(info["clip_first"]),
+        source_step=Fraction(info["clip_fps"]) / Fraction(tl_rate),
     )
     return info
 
@@ -378,23 +407,6 @@ def _media_info(media_pool_item, name):
         "start_tc": props["Start TC"],
         "warnings": [],
     }
-
-
-def source_range(clip_first, clip_last, left_offset, duration, clip_fps, timeline_fps):
-    """The clip frames a timeline item uses, inclusive, in file frame numbers.
-
-    ``left_offset`` and ``duration`` count timeline frames. The k-th timeline frame shows
-    clip frame ``clip_first + floor((left_offset + k) * clip_fps / timeline_fps)``, so the
-    range runs from k = 0 to ``ceil`` of the last position, which an fps conversion from
-    ``clip_fps`` to ``timeline_fps`` needs to give ``duration`` frames. Clamped to the clip.
-    """
-    ratio = Fraction(clip_fps) / Fraction(timeline_fps)
-    start = clip_first + math.floor(Fraction(left_offset) * ratio)
-    span = max(Fraction(duration) - 1, Fraction(0)) * ratio
-    end = start + math.ceil(span)
-    start = min(max(start, clip_first), clip_last)
-    end = min(max(end, start), clip_last)
-    return start, end
 
 
 # ----------------------------------------------------------------------------- small helpers

@@ -8,9 +8,21 @@ Example::
     index = add_take(original_item, clip)                             # or: a take instead
 
 Every Resolve call's answer is checked: most calls answer ``None``/``False``/``[]`` on failure,
-and ``AppendToTimeline`` may answer an item whose getters all return None (nothing placed).
+``AppendToTimeline`` may answer an item whose getters all return None or whose unique id is
+empty while nothing was placed, and ``SetClipProperty`` may answer True without keeping the
+value (samuelgursky/davinci-resolve-mcp ``docs/reference/api-limitations.md``; ynput/ayon-resolve
+``api/lib.py``). So a placement is believed only when the track, read back, holds the clip at
+its record frame, and a clip property only when it reads back.
+
+``AppendToTimeline`` appends to the project's *current* timeline (scripting README): the
+timeline the clip was read from is made current for the append and the user's timeline is
+made current again after it, as ayon-resolve's ``maintain_current_timeline`` does. The whole
+imported clip is placed (no ``startFrame``/``endFrame``: their frame base and end inclusivity
+differ between Resolve versions, docs/hosts.md), which ayon-resolve's ``create_timeline_item``
+relies on too.
 """
 
+import contextlib
 import os
 
 from .app import call
@@ -90,27 +102,33 @@ def import_sequence(media_pool, folder, pattern, first, last, log=print):
     return items[0]
 
 
+def _set_property(clip, key, value):
+    """``SetClipProperty`` believed only when the value reads back."""
+    if not call(clip, "SetClipProperty", key, value):
+        return False
+    return str(call(clip, "GetClipProperty", key) or "") == str(value)
+
+
 def match_clip_settings(clip, fps=None, input_color_space="", log=print):
     """Give the imported clip the result's frame rate and the source's input colour space.
 
     Both are best effort: Resolve may refuse (e.g. the colour space outside colour-managed
-    projects); a refusal is logged, not raised. Returns the list of warnings logged.
+    projects) or answer True and not keep the value; either is logged, not raised. Returns the
+    list of warnings logged.
     """
     warnings = []
     wanted = parse_rate(fps)
-    if (
-        wanted is not None
-        and parse_rate(call(clip, "GetClipProperty", "FPS")) != wanted
-        and not call(clip, "SetClipProperty", "FPS", rate_decimal(wanted))
-    ):
+    differs = wanted is not None and parse_rate(call(clip, "GetClipProperty", "FPS")) != wanted
+    if differs and not _set_property(clip, "FPS", rate_decimal(wanted)):
         warnings.append(
-            f"could not set the imported clip's frame rate to {rate_decimal(wanted)}; set it "
-            "in Clip Attributes"
+            f"could not set the imported clip's frame rate to {rate_decimal(wanted)}; set "
+            "it in Clip Attributes (otherwise Resolve plays the retimed frames at another "
+            "rate and drops or repeats some)"
         )
     if input_color_space and input_color_space != "Project":
         current = call(clip, "GetClipProperty", "Input Color Space")
-        if current != input_color_space and not call(
-            clip, "SetClipProperty", "Input Color Space", input_color_space
+        if current != input_color_space and not _set_property(
+            clip, "Input Color Space", input_color_space
         ):
             warnings.append(
                 f"could not set the imported clip's Input Color Space to '{input_color_space}'"
@@ -161,38 +179,87 @@ def free_track_above(timeline, track, start, count):
     return added
 
 
-def place_above(media_pool, timeline, clip, count, record_frame, track):
-    """Put ``clip`` (all ``count`` frames) on the timeline at ``record_frame``, on the first
+def _same(a, b):
+    """True when two Resolve objects are the same (the API may hand out new proxies)."""
+    if a is b:
+        return True
+    a_id, b_id = call(a, "GetUniqueId"), call(b, "GetUniqueId")
+    return bool(a_id) and a_id == b_id
+
+
+@contextlib.contextmanager
+def current_timeline(project, timeline):
+    """Make ``timeline`` the project's current timeline for the block, then put the user's
+    back (the user may have switched timelines while the render ran).
+
+    Raises:
+        TimelineError: ``timeline`` cannot be made current (deleted, or Resolve refused).
+    """
+    current = call(project, "GetCurrentTimeline") if project is not None else timeline
+    if current is None or _same(current, timeline):
+        yield
+        return
+    if not call(project, "SetCurrentTimeline", timeline):
+        name = call(timeline, "GetName") or "the clip's timeline"
+        raise TimelineError(
+            f"The result cannot be placed: '{name}' could not be made the current timeline "
+            f"again (it was switched while the render ran). The clip is in the '{BIN_NAME}' "
+            "bin; drag it onto the timeline."
+        )
+    try:
+        yield
+    finally:
+        call(project, "SetCurrentTimeline", current)
+
+
+def _find_placed(timeline, track, clip, record_frame):
+    """The item on ``track`` that starts at ``record_frame`` and shows ``clip``, or None."""
+    for item in call(timeline, "GetItemListInTrack", "video", track) or []:
+        if call(item, "GetStart") == record_frame and _same(call(item, "GetMediaPoolItem"), clip):
+            return item
+    return None
+
+
+def place_above(
+    media_pool, timeline, clip, count, record_frame, track, project=None, warnings=None
+):
+    """Put ``clip`` (all ``count`` frames) on ``timeline`` at ``record_frame``, on the first
     free video track above ``track``.
 
-    ``AppendToTimeline`` takes ``startFrame``/``endFrame`` in the clip's own frames counted
-    from 0, with ``endFrame`` exclusive, and ``recordFrame`` as an absolute timeline frame.
+    ``recordFrame`` is an absolute timeline frame (davinci-resolve-mcp issue #164). The append
+    goes to the current timeline, so ``timeline`` is made current for it (``project`` given).
+    A placed length other than ``count`` is added to ``warnings`` (a list), if given.
 
     Returns:
         ``(timeline_item, track_index)``.
 
     Raises:
-        TimelineError: Resolve placed nothing.
+        TimelineError: nothing was placed (read back from the track), or the timeline could
+            not be made current.
     """
     target = free_track_above(timeline, track, record_frame, count)
     clip_info = {
         "mediaPoolItem": clip,
-        "startFrame": 0,
-        "endFrame": count,
         "trackIndex": target,
         "recordFrame": record_frame,
         "mediaType": 1,
     }
-    placed = call(media_pool, "AppendToTimeline", [clip_info])
-    items = [item for item in (placed or []) if item is not None]
-    # A refused append may still answer an item whose getters all return None.
-    if not items or call(items[0], "GetDuration") is None:
+    with current_timeline(project, timeline):
+        call(media_pool, "AppendToTimeline", [clip_info])
+    placed = _find_placed(timeline, target, clip, record_frame)
+    if placed is None:  # nothing answered, an item whose getters give None, an empty id...
         raise TimelineError(
             f"Resolve did not place the result on V{target} at frame {record_frame} "
-            f"(AppendToTimeline gave nothing). The clip is in the '{BIN_NAME}' bin; drag it "
-            "onto the timeline."
+            f"(AppendToTimeline placed nothing there). The clip is in the '{BIN_NAME}' bin; "
+            "drag it onto the timeline."
         )
-    return items[0], target
+    duration = call(placed, "GetDuration")
+    if duration != count and warnings is not None:
+        warnings.append(
+            f"Resolve placed {duration} frames instead of {count} on V{target}: the clip's "
+            "frame rate differs from the timeline's (set it in Clip Attributes)"
+        )
+    return placed, target
 
 
 def add_take(item, clip):

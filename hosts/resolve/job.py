@@ -12,7 +12,9 @@ The job is the engine's versioned job JSON (``vtinker_core/job.py``), written he
 dicts because this package imports nothing outside the standard library. Defaults:
 
 * timing: a frame-rate conversion to the timeline rate when the clip's rate differs, else
-  speed 100 % (the editor changes it in the window);
+  speed 100 % (the editor changes it in the window); a speed-changed item (200 %, 50 %,
+  reversed) becomes a curve through its true source range, one output frame per timeline
+  frame, so the result replaces Resolve's own retime frame for frame;
 * output: half-float EXR with ZIP compression, so Resolve keeps values above 1.0, or DPX when
   the source is DPX (its bit depth kept); numbered like the source frames, tagged with the
   timeline rate, written to ``vtinker/<name>_vtinker_vNNN/`` beside the source (or under the
@@ -21,6 +23,7 @@ dicts because this package imports nothing outside the standard library. Default
 
 import os
 import re
+from fractions import Fraction
 
 from .clip import rate_text
 from .errors import NotFileBasedError
@@ -94,7 +97,16 @@ def default_output_parent(info):
 
 
 def build_timing(info):
-    """Frame-rate conversion to the timeline rate when the rates differ, else speed 100 %."""
+    """The default timing (see the module docstring)."""
+    if info.get("retimed"):
+        first = int(info["source_in"])
+        count = max(int(info["duration"]), 1)
+        start = Fraction(info["source_position"])
+        end = start + (count - 1) * Fraction(info["source_step"])
+        keys = [{"frame": first, "source": float(start)}]
+        if count > 1:
+            keys.append({"frame": first + count - 1, "source": float(end)})
+        return {"mode": "curve", "keys": keys, "curve_shape": "linear"}
     if info["clip_fps"] != info["timeline_fps"]:
         return {
             "mode": "fps",

@@ -27,10 +27,32 @@ It renders nothing: ``execute`` records the call and runs ``state.execute_handle
 provides one that writes the files a Write would write). Animated knobs interpolate linearly
 between keys here (real Nuke's default is smooth), which is why the adapter samples curves
 through ``getValueAt`` instead of reading keys.
+
+Rules about names, scripts and colour, each from a source (see also :mod:`fakes.nuke_knobs`):
+
+* [KNOBNAMES] Foundry, Nuke Python API, ``nuke.knob``: names are dot-separated paths
+  (``root.Group1.Blur1.size``); a name not starting with ``root`` is searched for upwards from
+  the current node's group (or in it, if it is a group) to the root, and ``input`` means a
+  node's first input. So ``toNode`` is relative to the current group, and a knob script on a
+  Group runs with that group as the context (``nuke.allNodes()`` there lists its children).
+* [FILENAME] Foundry, Nuke Python API, ``nuke.filename``: "All expansion of commands and
+  variables is done", yet the result keeps ``%04d`` unless ``REPLACE`` is given.
+* [OCIO-DCN] aws-deadline/deadline-cloud-for-nuke, ``src/deadline/nuke_util/ocio.py``: the
+  root's ``colorManagement`` is ``Nuke`` or ``OCIO``; ``OCIO_config`` is a stock config's name
+  or ``custom``; the custom config is ``customOCIOConfigPath``, the stock one's file is
+  ``OCIOConfigPath`` (both read with ``getEvaluatedValue``); ``$OCIO`` overrides both.
+* [NUKE-DEFAULT] the ``nuke-default`` OCIO config shipped with Nuke (``plugins/OCIOConfigs/
+  configs/nuke-default/config.ocio``; also in imageworks/OpenColorIO-Configs): its colourspace
+  names (``linear``, ``sRGB``, ``rec709``, ``Cineon``, ...) are the Read menu's items.
+* [REOPEN] what a saved and reopened script keeps of a user knob: its class, name, label,
+  value, animation and flags. Not kept: ``setVisible`` (a panel state; issue #19 reports it
+  lost on reopen) and knobs before the first tab get a ``User`` tab (issue #19). Both are
+  reported, not documented: ``docs/hosts.md`` lists them for a check in a real Nuke.
 """
 
 from __future__ import annotations
 
+import copy
 import queue
 import re
 import threading
@@ -40,321 +62,34 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-STARTLINE = 0x00001000
-ENDLINE = 0x00002000
-INVISIBLE = 0x00000400
-NO_ANIMATION = 0x00000100
-
-
-class ThreadViolation(AssertionError):
-    """Nuke was touched from a thread other than the main thread."""
-
-
-def _main_thread_only(state: FakeState | None, what: str) -> None:
-    if state is None or threading.current_thread() is threading.main_thread():
-        return
-    message = f"{what} called from thread {threading.current_thread().name!r}"
-    state.violations.append(message)
-    raise ThreadViolation(message)
-
-
-# ---------------------------------------------------------------------------------- values
-
-
-class Format:
-    """An image format: ``width() x height()``, pixel aspect and an optional name."""
-
-    def __init__(self, width: int, height: int, pixel_aspect: float = 1.0, name: str = "") -> None:
-        self._width, self._height = width, height
-        self._aspect, self._name = pixel_aspect, name
-
-    def width(self) -> int:
-        return self._width
-
-    def height(self) -> int:
-        return self._height
-
-    def pixelAspect(self) -> float:
-        return self._aspect
-
-    def name(self) -> str | None:
-        return self._name or None
-
-    def __repr__(self) -> str:
-        return f"Format({self._width}, {self._height}, {self._aspect}, {self._name!r})"
-
-
-@dataclass
-class AnimationKey:
-    """One key of a curve: ``x`` (frame), ``y`` (value)."""
-
-    x: float
-    y: float
-
-
-class AnimationCurve:
-    """A knob's animation; linear between keys, constant outside them."""
-
-    def __init__(self) -> None:
-        self._keys: list[AnimationKey] = []
-
-    def keys(self) -> list[AnimationKey]:
-        return list(self._keys)
-
-    def setKey(self, x: float, y: float) -> AnimationKey:
-        for key in self._keys:
-            if key.x == x:
-                key.y = y
-                return key
-        key = AnimationKey(float(x), float(y))
-        self._keys.append(key)
-        self._keys.sort(key=lambda k: k.x)
-        return key
-
-    def evaluate(self, t: float) -> float:
-        keys = self._keys
-        if not keys:
-            return 0.0
-        if t <= keys[0].x:
-            return keys[0].y
-        if t >= keys[-1].x:
-            return keys[-1].y
-        for i in range(len(keys) - 1):  # (no itertools.pairwise: this fake runs on 3.9 too)
-            a, b = keys[i], keys[i + 1]
-            if a.x <= t <= b.x:
-                return a.y + (b.y - a.y) * (t - a.x) / (b.x - a.x)
-        return keys[-1].y  # pragma: no cover
-
-
-# ---------------------------------------------------------------------------------- knobs
-
-
-class Knob:
-    """Base knob: a value, an optional animation curve, visibility, flags."""
-
-    _default: Any = ""
-
-    def __init__(self, name: str, label: str | None = None, *args: Any) -> None:
-        self._name = name
-        self._label = name if label is None else label
-        self._value: Any = self._default
-        self._visible = True
-        self._enabled = True
-        self._flags = STARTLINE
-        self._tooltip = ""
-        self._curve: AnimationCurve | None = None
-        self._node: Node | None = None
-
-    # --- helpers
-    def _touch(self, what: str) -> None:
-        state = self._node._state if self._node is not None else None
-        _main_thread_only(state, f"{type(self).__name__}('{self._name}').{what}")
-
-    def _coerce(self, value: Any) -> Any:
-        return value
-
-    def _frame(self) -> float:
-        return self._node._state.frame if self._node is not None else 0.0
-
-    # --- the API
-    def name(self) -> str:
-        return self._name
-
-    def label(self) -> str:
-        return self._label
-
-    def Class(self) -> str:
-        return type(self).__name__
-
-    def node(self) -> Node | None:
-        return self._node
-
-    def tooltip(self) -> str:
-        return self._tooltip
-
-    def setTooltip(self, text: str) -> None:
-        self._tooltip = text
-
-    def value(self) -> Any:
-        self._touch("value")
-        if self.isAnimated():
-            return self._coerce(self._curve.evaluate(self._frame()))  # type: ignore[union-attr]
-        return self._value
-
-    def getValue(self) -> Any:
-        return self.value()
-
-    def setValue(self, value: Any) -> bool:
-        self._touch("setValue")
-        if self.isAnimated():
-            self.setValueAt(value, self._frame())
-        else:
-            self._value = self._coerce(value)
-        return True
-
-    def isAnimated(self) -> bool:
-        return self._curve is not None and bool(self._curve.keys())
-
-    def hasExpression(self) -> bool:
-        return False
-
-    def animation(self, index: int = 0) -> AnimationCurve | None:
-        self._touch("animation")
-        return self._curve if self.isAnimated() else None
-
-    def setAnimated(self) -> bool:
-        self._touch("setAnimated")
-        if self._curve is None:
-            self._curve = AnimationCurve()
-            self._curve.setKey(self._frame(), float(self._value))
-        return True
-
-    def clearAnimated(self) -> bool:
-        self._touch("clearAnimated")
-        self._curve = None
-        return True
-
-    def setValueAt(self, value: Any, time: float, index: int = -1) -> bool:
-        self._touch("setValueAt")
-        if self._curve is None:
-            self._curve = AnimationCurve()
-        self._curve.setKey(float(time), float(value))
-        return True
-
-    def getValueAt(self, time: float, index: int = -1) -> Any:
-        self._touch("getValueAt")
-        if self.isAnimated():
-            return self._coerce(self._curve.evaluate(float(time)))  # type: ignore[union-attr]
-        return self._value
-
-    def valueAt(self, time: float, index: int = -1) -> Any:
-        return self.getValueAt(time, index)
-
-    def evaluate(self) -> str:
-        return str(self.value())
-
-    def visible(self) -> bool:
-        return self._visible
-
-    def setVisible(self, visible: bool) -> None:
-        self._touch("setVisible")
-        self._visible = bool(visible)
-
-    def enabled(self) -> bool:
-        return self._enabled
-
-    def setEnabled(self, enabled: bool) -> None:
-        self._touch("setEnabled")
-        self._enabled = bool(enabled)
-
-    def setFlag(self, flag: int) -> None:
-        self._flags |= flag
-
-    def clearFlag(self, flag: int) -> None:
-        self._flags &= ~flag
-
-    def getFlag(self, flag: int) -> bool:
-        return bool(self._flags & flag)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} {self._name}={self._value!r}>"
-
-
-class Tab_Knob(Knob):
-    pass
-
-
-class Int_Knob(Knob):
-    _default = 0
-
-    def _coerce(self, value: Any) -> int:
-        return int(value)
-
-
-class Double_Knob(Knob):
-    _default = 0.0
-
-    def _coerce(self, value: Any) -> float:
-        return float(value)
-
-
-class Boolean_Knob(Knob):
-    _default = False
-
-    def _coerce(self, value: Any) -> bool:
-        return bool(value)
-
-
-class String_Knob(Knob):
-    _default = ""
-
-    def _coerce(self, value: Any) -> str:
-        return str(value)
-
-
-class File_Knob(String_Knob):
-    pass
-
-
-class ChannelMask_Knob(String_Knob):
-    _default = "all"
-
-
-class Text_Knob(Knob):
-    def __init__(self, name: str, label: str | None = None, text: str = "") -> None:
-        super().__init__(name, label)
-        self._value = text
-
-
-class Enumeration_Knob(Knob):
-    """``value()`` is the chosen item's text; ``setValue`` takes the text or the index."""
-
-    def __init__(self, name: str, label: str | None = None, values: list[str] | None = None):
-        super().__init__(name, label)
-        self._values = list(values or [])
-        self._value = self._values[0] if self._values else ""
-
-    def values(self) -> list[str]:
-        return list(self._values)
-
-    def _coerce(self, value: Any) -> str:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            return self._values[int(value)]
-        if value not in self._values:
-            raise ValueError(f"{self._name}: {value!r} is not one of {self._values}")
-        return str(value)
-
-    def getValue(self) -> float:
-        return float(self._values.index(self.value()))
-
-
-class PyScript_Knob(Knob):
-    """A button; ``execute()`` runs its command with ``thisNode``/``thisKnob`` set."""
-
-    def __init__(self, name: str, label: str | None = None, command: str = "") -> None:
-        super().__init__(name, label)
-        self._value = command
-        self.executions = 0
-
-    def execute(self) -> Any:
-        self._touch("execute")
-        self.executions += 1
-        if self._node is not None and self._value:
-            return self._node._state.run_script(self._node, self, self._value)
-        return None
-
-
-class Format_Knob(Knob):
-    def _coerce(self, value: Any) -> Any:
-        if isinstance(value, str) and self._node is not None:
-            return self._node._state.format_named(value)
-        return value
-
-
-class Link_Knob(Knob):
-    def makeLink(self, node: str, knob: str) -> None:
-        self._value = f"{node}.{knob}"
-
+from fakes.nuke_knobs import (
+    ENDLINE,
+    INVISIBLE,
+    KNOB_CLASSES,
+    NO_ANIMATION,
+    STARTLINE,
+    AnimationCurve,
+    AnimationKey,
+    Boolean_Knob,
+    ChannelMask_Knob,
+    Colorspace_Knob,
+    Double_Knob,
+    Enumeration_Knob,
+    File_Knob,
+    Format,
+    Format_Knob,
+    Int_Knob,
+    Knob,
+    PyScript_Knob,
+    String_Knob,
+    Tab_Knob,
+    ThreadViolation,
+    expand_frame,
+    expand_tcl,
+)
+from fakes.nuke_knobs import main_thread_only as _main_thread_only
+
+__all__ = ["FakeState", "Node", "ThreadViolation", "new_nuke_module"]
 
 # ---------------------------------------------------------------------------------- nodes
 
@@ -367,7 +102,7 @@ _CLASS_KNOBS: dict[str, list[tuple[type[Knob], str, Any]]] = {
         (Int_Knob, "origfirst", 1),
         (Int_Knob, "origlast", 1),
         (Format_Knob, "format", None),
-        (String_Knob, "colorspace", "default"),
+        (Colorspace_Knob, "colorspace", "default"),
         (Boolean_Knob, "raw", False),
         (String_Knob, "frame_mode", "start at"),
         (String_Knob, "frame", ""),
@@ -377,19 +112,62 @@ _CLASS_KNOBS: dict[str, list[tuple[type[Knob], str, Any]]] = {
         (File_Knob, "file", ""),
         (String_Knob, "file_type", ""),
         (ChannelMask_Knob, "channels", "rgb"),
-        (String_Knob, "colorspace", "default"),
+        (Colorspace_Knob, "colorspace", "default"),
         (String_Knob, "datatype", "16 bit half"),
     ],
     "Group": [(String_Knob, "knobChanged", ""), (String_Knob, "onCreate", "")],
+    "Switch": [(Int_Knob, "which", 0)],
+    "Grade": [(Double_Knob, "white", 1.0), (ChannelMask_Knob, "channels", "rgb")],
     "Root": [
         (File_Knob, "name", ""),
         (Int_Knob, "first_frame", 1),
         (Int_Knob, "last_frame", 100),
         (Double_Knob, "fps", 24.0),
         (Format_Knob, "format", None),
+        # [OCIO-DCN]; Nuke 14+ defaults to OCIO colour management with a stock config.
+        (Enumeration_Knob, "colorManagement", None),
         (String_Knob, "OCIO_config", "nuke-default"),
         (File_Knob, "customOCIOConfigPath", ""),
+        (File_Knob, "OCIOConfigPath", ""),
+        # [CS-DEFAULT] the working space and the default LUT per file kind.
+        (String_Knob, "workingSpaceLUT", "linear"),
+        (String_Knob, "int8Lut", "sRGB"),
+        (String_Knob, "int16Lut", "sRGB"),
+        (String_Knob, "logLut", "Cineon"),
+        (String_Knob, "floatLut", "linear"),
     ],
+}
+#: [NUKE-DEFAULT] the colourspaces of Nuke's nuke-default config, in its order.
+NUKE_DEFAULT_COLORSPACES = (
+    "linear",
+    "sRGB",
+    "rec709",
+    "Cineon",
+    "Gamma1.8",
+    "Gamma2.2",
+    "Gamma2.4",
+    "Panalog",
+    "REDLog",
+    "ViperLog",
+    "AlexaV3LogC",
+    "PLogLin",
+    "SLog",
+    "SLog1",
+    "SLog2",
+    "SLog3",
+    "raw",
+)
+# [CS-DEFAULT] which root LUT is a file's "default", by extension.
+_DEFAULT_LUT_BY_EXTENSION = {
+    "exr": "floatLut",
+    "hdr": "floatLut",
+    "dpx": "logLut",
+    "cin": "logLut",
+    "png": "int8Lut",
+    "jpg": "int8Lut",
+    "jpeg": "int8Lut",
+    "tif": "int16Lut",
+    "tiff": "int16Lut",
 }
 
 
@@ -405,13 +183,18 @@ class Node:
         self._selected = False
         self._children: list[Node] = []
         self.panel_shown = 0
+        self._user_knobs: list[str] = []  # addKnob order: what a saved script writes
         for knob_cls, name, default in [
             (String_Knob, "name", ""),
             (String_Knob, "label", ""),
             (Boolean_Knob, "disable", False),
             *_CLASS_KNOBS.get(cls, []),
         ]:
-            knob = knob_cls(name)
+            if name == "colorManagement":
+                knob: Knob = Enumeration_Knob(name, name, ["Nuke", "OCIO"])
+                knob._value = "OCIO"
+            else:
+                knob = knob_cls(name)
             knob._node = self
             if default is not None:
                 knob._value = default
@@ -466,11 +249,18 @@ class Node:
             raise ValueError(f"{self.name()} already has a knob {knob.name()}")
         knob._node = self
         self._knobs[knob.name()] = knob
+        self._user_knobs.append(knob.name())
         return True
 
     def removeKnob(self, knob: Knob) -> None:
         self._touch("removeKnob")
         self._knobs.pop(knob.name(), None)
+        if knob.name() in self._user_knobs:
+            self._user_knobs.remove(knob.name())
+
+    def user_knobs(self) -> list[Knob]:
+        """Test helper (not Nuke API): the user knobs in panel order."""
+        return [self._knobs[n] for n in self._user_knobs]
 
     # --- graph
     def input(self, index: int) -> Node | None:
@@ -668,6 +458,8 @@ class FakeState:
         default_factory=queue.Queue
     )
     violations: list[str] = field(default_factory=list)
+    #: The session config's colourspace names (what Read/Write colourspace menus offer).
+    colorspaces: list[str] = field(default_factory=lambda: list(NUKE_DEFAULT_COLORSPACES))
     root: Node = field(init=False)
 
     def __post_init__(self) -> None:
@@ -704,15 +496,35 @@ class FakeState:
         return node
 
     def resolve(self, name: str) -> Node | None:
-        if name == "root":
-            return self.root
-        for start in (self.context[-1], self.root):
+        """A node by (dotted) name, the way [KNOBNAMES] says: ``root...`` from the root, any
+        other name searched for from the current group upwards."""
+        parts = name.split(".")
+        if parts[0] == "root":
+            starts: list[Node] = [self.root]
+            parts = parts[1:]
+        else:
+            starts = []
+            group: Node | None = self.context[-1]
+            while group is not None:
+                starts.append(group)
+                group = group._parent
+        for start in starts:
             node: Node | None = start
-            for part in name.split("."):
+            for part in parts:
                 node = node.node(part) if node is not None else None
             if node is not None:
                 return node
         return None
+
+    def default_colorspace(self, node: Node) -> str:
+        """[CS-DEFAULT] the colourspace a Read/Write's ``default`` stands for."""
+        if node._class == "Write":
+            extension = str(node._knobs["file_type"]._value or "").lower()
+        else:
+            path = str(node._knobs["file"]._value or "")
+            extension = path.rsplit(".", 1)[-1].lower() if "." in path else ""
+        lut = _DEFAULT_LUT_BY_EXTENSION.get(extension, "floatLut")
+        return str(self.root._knobs[lut]._value)
 
     def walk(self, group: Node, recurse: bool) -> Iterator[Node]:
         for child in group._children:
@@ -731,14 +543,41 @@ class FakeState:
 
     # --- scripts and callbacks
     def run_script(self, node: Node | None, knob: Knob | None, script: str) -> Any:
-        """Run a knob script the way Nuke does: ``nuke`` in scope, thisNode/thisKnob set."""
+        """Run a knob script the way Nuke does: ``nuke`` in scope, thisNode/thisKnob set, and
+        a Group's own scripts run inside the group ([KNOBNAMES])."""
         self.this.append((node, knob))
+        inside = node is not None and node._class == "Group"
+        if inside:
+            self.context.append(node)  # type: ignore[arg-type]
         try:
             namespace: dict[str, Any] = {"nuke": self.module}
             exec(script, namespace)
             return namespace.get("ret")
         finally:
+            if inside:
+                self.context.pop()
             self.this.pop()
+
+    def reopen(self, node: Node) -> Node:
+        """Save and reopen the script, as far as ``node``'s user knobs go ([REOPEN]): each
+        keeps class, name, label, value, animation and flags; ``setVisible`` is forgotten;
+        knobs before the first tab land on a new ``User`` tab. Then ``onCreate`` runs, as
+        Nuke runs it when a script loads. Returns ``node``."""
+        knobs = node.user_knobs()
+        for old in knobs:
+            node._knobs.pop(old.name())
+        node._user_knobs = []
+        if knobs and not isinstance(knobs[0], Tab_Knob):
+            node.addKnob(Tab_Knob("User", "User"))
+        for old in knobs:
+            new = copy.copy(old)
+            new._curve = copy.deepcopy(old._curve)
+            new._hidden = False
+            node.addKnob(new)
+        script = node.knob("onCreate")
+        if script is not None and script.value():
+            self.run_script(node, None, script.value())
+        return node
 
     def user_set(self, node: Node, knob_name: str, value: Any) -> None:
         """A user's edit in the panel: set the value, then run the node's knobChanged."""
@@ -798,6 +637,29 @@ def new_nuke_module(*, gui: bool = True) -> types.ModuleType:
     def toNode(name: str) -> Node | None:
         _main_thread_only(state, "toNode")
         return state.resolve(name)
+
+    def knob(name: str, value: Any = None) -> str | None:
+        """[KNOBNAMES] ``Node.knob`` by path: ``input`` is a node's first input, the first part
+        that names no node (nor ``input``) is the knob; the value comes back as text."""
+        _main_thread_only(state, "knob")
+        parts = name.split(".")
+        node = state.resolve(parts[0])
+        for part in parts[1:]:
+            if node is None:
+                return None
+            if part == "input":
+                node = node.input(0)
+            elif node.node(part) is not None and node._class == "Group":
+                node = node.node(part)
+            else:
+                found = node.knob(part)  # any part after it is a field (size.w): not needed
+                if found is None:
+                    return None
+                if value is not None:
+                    found.setValue(value)
+                    return None
+                return str(found.value())
+        return None
 
     def allNodes(
         filter: str | None = None, group: Node | None = None, recurseGroups: bool = False
@@ -875,9 +737,13 @@ def new_nuke_module(*, gui: bool = True) -> types.ModuleType:
         state.execute_handler(target, int(first), int(last))
 
     def filename(node: Node, replace: int | None = None) -> str | None:
+        # [FILENAME]: commands and variables expanded, %04d kept unless REPLACE.
         _main_thread_only(state, "filename")
         knob = node.knob("file")
-        return knob.value() if knob is not None and knob.value() else None
+        text = expand_tcl(str(knob._value)) if knob is not None else ""
+        if not text:
+            return None
+        return expand_frame(text, int(state.frame)) if replace == REPLACE else text
 
     def addFormat(spec: str) -> Format:
         parts = spec.split()
@@ -906,6 +772,7 @@ def new_nuke_module(*, gui: bool = True) -> types.ModuleType:
     def tprint(*values: Any) -> None:
         print(*values)
 
+    REPLACE = 1
     progress_task = type("ProgressTask", (ProgressTask,), {"_state": state})
     namespace: dict[str, Any] = {
         "state": state,
@@ -917,30 +784,19 @@ def new_nuke_module(*, gui: bool = True) -> types.ModuleType:
         "ENDLINE": ENDLINE,
         "INVISIBLE": INVISIBLE,
         "NO_ANIMATION": NO_ANIMATION,
+        "REPLACE": REPLACE,
         "Format": Format,
         "AnimationCurve": AnimationCurve,
         "AnimationKey": AnimationKey,
         "Knob": Knob,
         "Node": Node,
     }
-    for cls in (
-        Tab_Knob,
-        Int_Knob,
-        Double_Knob,
-        Boolean_Knob,
-        String_Knob,
-        File_Knob,
-        ChannelMask_Knob,
-        Text_Knob,
-        Enumeration_Knob,
-        PyScript_Knob,
-        Format_Knob,
-        Link_Knob,
-    ):
+    for cls in KNOB_CLASSES:
         namespace[cls.__name__] = cls
     for function in (
         createNode,
         toNode,
+        knob,
         allNodes,
         selectedNode,
         selectedNodes,
