@@ -9,7 +9,9 @@ Usage::
 The scene is the demo plate (scene-linear EXR) at the size asked. Each configuration renders
 the same output frames through the real renderer (``open_session(job).renderer``) in this
 process, timing the engine's two steps separately: motion estimates (once per source pair)
-and syntheses (once per shutter sample), after one warm-up frame. The claim it checks:
+and syntheses (once per shutter sample), after one warm-up frame; the rest is the per-sample
+work around them (alpha, HDR values and other layers carried by the same motion, colour
+conversions, the average). The claim it checks:
 samples cost synthesis only, so the estimates stay one per source pair the outputs touch (a
 copy's shutter reaches into both pairs around it, which its neighbours use anyway) while
 the synthesis time grows about linearly with the samples.
@@ -103,12 +105,13 @@ def main() -> None:
                     f"{r['estimate'] / n:.2f}",
                     f"{r['synthesize calls'] / n:.1f}",
                     f"{r['synthesize'] / n:.2f}",
+                    f"{(r['seconds'] - r['estimate'] - r['synthesize']) / n:.2f}",
                 )
             )
             print("  ".join(rows[-1]), file=sys.stderr)
     print(f"\n{args.size}, engine {args.engine}, speed {args.speed:g}, {args.outputs} outputs\n")
     header = ("samples", "s/frame", "estimates", "estimate s/frame", "syntheses/frame",
-              "synthesis s/frame")  # fmt: skip
+              "synthesis s/frame", "other channels + colour s/frame")  # fmt: skip
     print("| " + " | ".join(header) + " |")
     print("|" + "---|" * len(header))
     for row in rows:
